@@ -1,0 +1,92 @@
+// Job store: one record per job, with state transitions that never leave a final state.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "visiongw/sdk/plugin.h"
+
+namespace visiongw::sdk {
+
+inline constexpr const char* kJobStoreKind = "job_store";
+
+enum class JobStatus { queued, processing, completed, failed, cancelled };
+
+inline constexpr bool is_final(JobStatus status) {
+    return status == JobStatus::completed || status == JobStatus::failed ||
+           status == JobStatus::cancelled;
+}
+
+inline constexpr std::string_view to_string(JobStatus status) {
+    switch (status) {
+        case JobStatus::queued: return "queued";
+        case JobStatus::processing: return "processing";
+        case JobStatus::completed: return "completed";
+        case JobStatus::failed: return "failed";
+        case JobStatus::cancelled: return "cancelled";
+    }
+    return "queued";
+}
+
+inline std::optional<JobStatus> parse_job_status(std::string_view text) {
+    for (JobStatus s : {JobStatus::queued, JobStatus::processing, JobStatus::completed,
+                        JobStatus::failed, JobStatus::cancelled}) {
+        if (to_string(s) == text) return s;
+    }
+    return std::nullopt;
+}
+
+// A job as stored. JSON-valued fields hold a serialized JSON value; empty means null.
+struct JobRecord {
+    std::string id;
+    std::string tenant;  // empty when auth is off
+    std::string analysis_type;
+    JobStatus status = JobStatus::queued;
+    int progress = 0;
+    std::string parameters_json;
+    std::string file_json;  // the "file" object of the API answer
+    std::string file_key;   // the storage key of the image
+    std::string request_id;
+    std::string created_at;  // RFC 3339, UTC
+    std::string updated_at;
+    std::string result_json;
+    std::string error_json;
+};
+
+// A requested change. Applying it to a job in a final state is refused.
+struct JobChange {
+    JobStatus status = JobStatus::processing;
+    std::optional<int> progress;  // 0–100
+    std::string result_json;      // set with completed
+    std::string error_json;       // set with failed (or cancelled, for the reason)
+    std::string updated_at;
+};
+
+enum class TransitionOutcome {
+    applied,       // the record now has the new state
+    already,       // the record already was in the requested final state (no change)
+    refused,       // the record is in another final state
+    not_found,     // no such job (never created or expired)
+};
+
+struct TransitionResult {
+    TransitionOutcome outcome = TransitionOutcome::not_found;
+    std::optional<JobRecord> record;  // the record after the call, when it exists
+};
+
+class BOOST_SYMBOL_VISIBLE JobStore : public Plugin {
+public:
+    // Writes a new record with the store's TTL. Throws Unavailable.
+    virtual void create(const JobRecord& record) = 0;
+    virtual std::optional<JobRecord> get(std::string_view id) = 0;
+    // Applies `change` atomically on the server: two writers cannot race, and a job in a
+    // final state stays in it. Throws Unavailable.
+    virtual TransitionResult transition(std::string_view id, const JobChange& change) = 0;
+    // Removes a record, to roll back a create whose job could not be queued. Throws Unavailable.
+    virtual void erase(std::string_view id) = 0;
+    // Whether a job that is not final still refers to this storage key. Throws Unavailable.
+    virtual bool file_in_use(std::string_view file_key) = 0;
+};
+
+}  // namespace visiongw::sdk
