@@ -4,8 +4,8 @@ VISIONGW_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VISIONGW_STATE="${VISIONGW_STATE:-$VISIONGW_ROOT/.run}"
 
 VISIONGW_PACKAGES=(build-essential cmake pkg-config libpoco-dev librabbitmq-dev libboost-dev
-  libssl-dev libgtest-dev libgmock-dev libjpeg-dev libpng-dev rabbitmq-server redis-server
-  curl procps)
+  libssl-dev libgtest-dev libgmock-dev libjpeg-dev libpng-dev prometheus-cpp-dev rabbitmq-server
+  redis-server curl procps)
 
 log() { printf '[visiongw] %s\n' "$*" >&2; }
 

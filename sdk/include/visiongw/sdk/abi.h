@@ -11,7 +11,7 @@
 // Compiler and standard-library facts that must match for C++ objects to cross the boundary.
 #define VISIONGW_STRINGIFY_(x) #x
 #define VISIONGW_STRINGIFY(x) VISIONGW_STRINGIFY_(x)
-#define VISIONGW_BUILD_SIGNATURE                                                     \
+#define VISIONGW_BUILD_SIGNATURE                                                       \
     "gcc-abi-" VISIONGW_STRINGIFY(__GXX_ABI_VERSION) "/cxx11-abi-" VISIONGW_STRINGIFY( \
         _GLIBCXX_USE_CXX11_ABI)
 

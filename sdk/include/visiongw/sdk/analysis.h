@@ -4,8 +4,8 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <cstddef>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <string>
@@ -27,9 +27,9 @@ enum class ParamType { number, boolean, text };
 struct ParameterSpec {
     std::string name;
     ParamType type = ParamType::text;
-    ParamValue default_value;  // used when the field is absent
-    double min = 0, max = 0;        // numbers: inclusive range
-    std::size_t max_length = 0;     // text: limit in UTF-8 code points
+    ParamValue default_value;    // used when the field is absent
+    double min = 0, max = 0;     // numbers: inclusive range
+    std::size_t max_length = 0;  // text: limit in UTF-8 code points
     std::string description;
 };
 
@@ -51,7 +51,8 @@ public:
     virtual std::vector<ParameterSpec> parameters() const = 0;
     // `fields` are the raw text form fields other than `image` and `analysis_type`; fields
     // the type does not declare are ignored.
-    virtual ValidatedParameters validate(const std::map<std::string, std::string>& fields) const = 0;
+    virtual ValidatedParameters validate(
+        const std::map<std::string, std::string>& fields) const = 0;
 };
 
 namespace detail {
@@ -65,11 +66,16 @@ inline std::optional<std::size_t> utf8_length(const std::string& text) {
     std::size_t count = 0;
     for (std::size_t i = 0; i < text.size();) {
         auto byte = static_cast<unsigned char>(text[i]);
-        std::size_t len = byte < 0x80 ? 1 : (byte >> 5) == 0x6 ? 2 : (byte >> 4) == 0xE ? 3
-                                                : (byte >> 3) == 0x1E ? 4 : 0;
-        if (len == 0 || i + len > text.size()) return std::nullopt;
+        std::size_t len = byte < 0x80           ? 1
+                          : (byte >> 5) == 0x6  ? 2
+                          : (byte >> 4) == 0xE  ? 3
+                          : (byte >> 3) == 0x1E ? 4
+                                                : 0;
+        if (len == 0 || i + len > text.size())
+            return std::nullopt;
         for (std::size_t k = 1; k < len; ++k) {
-            if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2) return std::nullopt;
+            if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2)
+                return std::nullopt;
         }
         i += len;
         ++count;

@@ -20,11 +20,16 @@ inline constexpr bool is_final(JobStatus status) {
 
 inline constexpr std::string_view to_string(JobStatus status) {
     switch (status) {
-        case JobStatus::queued: return "queued";
-        case JobStatus::processing: return "processing";
-        case JobStatus::completed: return "completed";
-        case JobStatus::failed: return "failed";
-        case JobStatus::cancelled: return "cancelled";
+        case JobStatus::queued:
+            return "queued";
+        case JobStatus::processing:
+            return "processing";
+        case JobStatus::completed:
+            return "completed";
+        case JobStatus::failed:
+            return "failed";
+        case JobStatus::cancelled:
+            return "cancelled";
     }
     return "queued";
 }
@@ -32,7 +37,8 @@ inline constexpr std::string_view to_string(JobStatus status) {
 inline std::optional<JobStatus> parse_job_status(std::string_view text) {
     for (JobStatus s : {JobStatus::queued, JobStatus::processing, JobStatus::completed,
                         JobStatus::failed, JobStatus::cancelled}) {
-        if (to_string(s) == text) return s;
+        if (to_string(s) == text)
+            return s;
     }
     return std::nullopt;
 }
@@ -64,10 +70,10 @@ struct JobChange {
 };
 
 enum class TransitionOutcome {
-    applied,       // the record now has the new state
-    already,       // the record already was in the requested final state (no change)
-    refused,       // the record is in another final state
-    not_found,     // no such job (never created or expired)
+    applied,    // the record now has the new state
+    already,    // the record already was in the requested final state (no change)
+    refused,    // the record is in another final state
+    not_found,  // no such job (never created or expired)
 };
 
 struct TransitionResult {

@@ -36,8 +36,10 @@ private:
     template <typename T>
     const T& get(const std::string& name) const {
         auto it = values_.find(name);
-        if (it == values_.end()) throw ConfigError("[" + section_ + "] " + name + " is not set");
-        if (const T* value = std::get_if<T>(&it->second)) return *value;
+        if (it == values_.end())
+            throw ConfigError("[" + section_ + "] " + name + " is not set");
+        if (const T* value = std::get_if<T>(&it->second))
+            return *value;
         throw ConfigError("[" + section_ + "] " + name + " read with the wrong type");
     }
 

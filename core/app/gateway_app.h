@@ -1,0 +1,33 @@
+// The visiongw process: command line, start-up, serving, and graceful shutdown on SIGTERM.
+#pragma once
+
+#include <Poco/Util/ServerApplication.h>
+
+#include <string>
+
+namespace visiongw::core {
+
+class GatewayApp : public Poco::Util::ServerApplication {
+protected:
+    void defineOptions(Poco::Util::OptionSet& options) override;
+    void handleOption(const std::string& name, const std::string& value) override;
+    int main(const std::vector<std::string>& args) override;
+
+private:
+    int serve();
+
+    enum class Command {
+        serve,
+        help,
+        version,
+        check_config,
+        list_plugins,
+        describe_plugin,
+        config_reference
+    };
+    Command command_ = Command::serve;
+    std::string config_path_ = "etc/visiongw.ini";
+    std::string plugin_name_;
+};
+
+}  // namespace visiongw::core

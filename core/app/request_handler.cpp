@@ -1,0 +1,182 @@
+#include "app/request_handler.h"
+
+#include <Poco/Net/NetException.h>
+#include <Poco/URI.h>
+#include <Poco/UUIDGenerator.h>
+
+#include <chrono>
+
+namespace visiongw::core {
+namespace {
+
+constexpr const char* kAnalyzeRoute = "/api/v1/vision/analyze";
+// Multipart framing and text fields on top of the image itself.
+constexpr std::uint64_t kFormOverheadBytes = 1 << 20;
+// After an early answer, how much of an unread body is read and dropped so the client sees
+// the answer instead of a connection reset.
+constexpr std::streamsize kDrainBytes = 64 << 20;
+constexpr auto kDrainTime = std::chrono::seconds(5);
+
+void drain(std::istream& body) {
+    char buffer[16384];
+    std::streamsize total = 0;
+    auto deadline = std::chrono::steady_clock::now() + kDrainTime;
+    try {
+        while (body && total < kDrainBytes && std::chrono::steady_clock::now() < deadline) {
+            body.read(buffer, sizeof buffer);
+            total += body.gcount();
+        }
+    } catch (const std::exception&) {
+        // The client went away; nothing more to do.
+    }
+}
+
+class GatewayRequestHandler : public Poco::Net::HTTPRequestHandler {
+public:
+    GatewayRequestHandler(Gateway& gateway, const Router& router, bool oversized)
+        : gateway_(gateway), router_(router), oversized_(oversized) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
+        auto start = std::chrono::steady_clock::now();
+        Exchange exchange{request, response, choose_request_id(request.get("X-Request-ID", "")),
+                          "",      {},       {},
+                          "",      false};
+        response.set("X-Request-ID", exchange.request_id);
+        const std::string path = Poco::URI(request.getURI()).getPath();
+        try {
+            dispatch(exchange, path);
+        } catch (const HttpError& error) {
+            answer_error(exchange, error);
+        } catch (const sdk::Unavailable& e) {
+            answer_error(exchange,
+                         HttpError(503, "service_unavailable", e.what(), {{"Retry-After", "5"}}));
+        } catch (const sdk::StorageFull& e) {
+            answer_error(exchange, HttpError(507, "insufficient_storage", e.what()));
+        } catch (const Poco::Net::NetException& e) {
+            // The client's connection failed mid-request; it can no longer be answered.
+            exchange.body_consumed = true;
+            response.setKeepAlive(false);
+            gateway_.log.write(sdk::LogLevel::info, "client connection lost",
+                               {{"request_id", exchange.request_id}, {"error", e.displayText()}});
+        } catch (const std::exception& e) {
+            gateway_.log.write(sdk::LogLevel::error, "request failed",
+                               {{"request_id", exchange.request_id},
+                                {"route", exchange.route},
+                                {"error", e.what()}});
+            answer_error(exchange, HttpError(500, "internal_error",
+                                             "the gateway failed to handle the request; see its "
+                                             "log for request id " +
+                                                 exchange.request_id));
+        }
+        if (!exchange.body_consumed && response.sent())
+            drain(request.stream());
+        record(exchange, start);
+    }
+
+private:
+    void dispatch(Exchange& exchange, const std::string& path) {
+        auto& request = exchange.request;
+        exchange.body_consumed =
+            !request.hasContentLength() && !request.getChunkedTransferEncoding()
+                ? true
+                : request.getContentLength() == 0;
+        RouteMatch match = router_.match(request.getMethod(), path);
+        if (match.route == nullptr) {
+            exchange.route = "unmatched";
+            if (match.allowed.empty()) {
+                throw HttpError(404, "not_found", "no route " + path.substr(0, 200));
+            }
+            std::string allow;
+            for (const auto& method : match.allowed)
+                allow += (allow.empty() ? "" : ", ") + method;
+            throw HttpError(405, "method_not_allowed",
+                            request.getMethod() + " is not allowed on " + path.substr(0, 200) +
+                                "; allowed: " + allow,
+                            {{"Allow", allow}});
+        }
+        exchange.route = match.route->pattern;
+        exchange.path_params = std::move(match.params);
+        exchange.identity = Identity{"", "admin", ""};
+        if (oversized_) {
+            // With Expect: 100-continue the client waits for this answer and sends no body.
+            if (request.getExpectContinue())
+                exchange.body_consumed = true;
+            exchange.response.setKeepAlive(false);
+            throw HttpError(413, "file_too_large",
+                            "request body of " + std::to_string(request.getContentLength64()) +
+                                " bytes exceeds the image limit of " +
+                                std::to_string(gateway_.settings.max_file_size) + " bytes");
+        }
+        match.route->handler(exchange);
+    }
+
+    void answer_error(Exchange& exchange, const HttpError& error) {
+        auto& response = exchange.response;
+        if (response.sent())
+            return;
+        // An unread body would be taken for the next request on this connection.
+        if (!exchange.body_consumed)
+            response.setKeepAlive(false);
+        if (error.status >= 500) {
+            gateway_.log.write(sdk::LogLevel::warning, error.what(),
+                               {{"request_id", exchange.request_id}, {"code", error.code}});
+        }
+        send_error(exchange, error);
+    }
+
+    void record(const Exchange& exchange, std::chrono::steady_clock::time_point start) {
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        int status = static_cast<int>(exchange.response.getStatus());
+        gateway_.metrics.requests
+            .with({{"route", exchange.route},
+                   {"method", exchange.request.getMethod()},
+                   {"status", std::to_string(status)}})
+            .increment();
+        gateway_.metrics.request_seconds.with({{"route", exchange.route}}).observe(seconds);
+        if (!gateway_.log.enabled(sdk::LogLevel::info))
+            return;
+        gateway_.log.write(sdk::LogLevel::info, "request",
+                           {{"request_id", exchange.request_id},
+                            {"method", exchange.request.getMethod()},
+                            {"route", exchange.route},
+                            {"status", status},
+                            {"duration_ms", seconds * 1000},
+                            {"job_id", exchange.job_id},
+                            {"tenant", exchange.identity.tenant}});
+    }
+
+    Gateway& gateway_;
+    const Router& router_;
+    bool oversized_;
+};
+
+}  // namespace
+
+std::string choose_request_id(const std::string& offered) {
+    bool sane = !offered.empty() && offered.size() <= 128;
+    for (char c : offered) {
+        sane = sane && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                        c == ':' || c == '-');
+    }
+    if (sane)
+        return offered;
+    return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+}
+
+Poco::Net::HTTPRequestHandler* GatewayRequestHandlerFactory::createRequestHandler(
+    const Poco::Net::HTTPServerRequest& request) {
+    bool oversized = request.getMethod() == Poco::Net::HTTPRequest::HTTP_POST &&
+                     request.hasContentLength() &&
+                     static_cast<std::uint64_t>(request.getContentLength64()) >
+                         gateway_.settings.max_file_size + kFormOverheadBytes &&
+                     Poco::URI(request.getURI()).getPath() == kAnalyzeRoute;
+    if (oversized && request.getExpectContinue()) {
+        // Any status but 200 keeps Poco from sending "100 Continue".
+        request.response().setStatus(Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE);
+    }
+    return new GatewayRequestHandler(gateway_, router_, oversized);
+}
+
+}  // namespace visiongw::core

@@ -1,0 +1,31 @@
+// The one HTTP handler of the gateway: request id, routing, errors as JSON, metrics and the
+// access log around every route handler, so no exception escapes unanswered.
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
+#include "app/gateway.h"
+#include "http/router.h"
+
+namespace visiongw::core {
+
+class GatewayRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    GatewayRequestHandlerFactory(Gateway& gateway, const Router& router)
+        : gateway_(gateway), router_(router) {}
+    // Refuses an announced oversized upload here, so a client sending `Expect: 100-continue`
+    // gets the 413 before it sends a byte.
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest& request) override;
+
+private:
+    Gateway& gateway_;
+    const Router& router_;
+};
+
+// The request id to use: the client's X-Request-ID when it is sane (1–128 characters of
+// [A-Za-z0-9._:-]), else a new random one.
+std::string choose_request_id(const std::string& offered);
+
+}  // namespace visiongw::core

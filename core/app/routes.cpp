@@ -1,0 +1,192 @@
+#include "app/routes.h"
+
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/Timestamp.h>
+
+#include <sstream>
+#include <thread>
+
+#include "app/openapi_document.h"
+#include "jobs/job_json.h"
+
+namespace visiongw::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How long an event stream may stay open before the client must reconnect, and how often an
+// idle one gets a comment line (which also finds clients that went away).
+constexpr auto kStreamLifetime = std::chrono::minutes(10);
+constexpr auto kStreamHeartbeat = std::chrono::seconds(15);
+constexpr auto kStreamPoll = std::chrono::seconds(1);
+
+std::string rfc3339(std::chrono::system_clock::time_point time) {
+    auto micros = std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch());
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(micros.count()), "%Y-%m-%dT%H:%M:%SZ");
+}
+
+void require_admin(const Exchange& exchange) {
+    if (exchange.identity.role != "admin") {
+        throw HttpError(403, "forbidden", "this route needs an API key with the admin role");
+    }
+}
+
+void health(Gateway&, Exchange& exchange) {
+    send_json(exchange, 200, R"({"status":"ok"})");
+}
+
+void ready(Gateway& gateway, Exchange& exchange) {
+    auto [ok, checks] = gateway.readiness.evaluate();
+    std::ostringstream body;
+    body << "{\"status\":" << (ok ? "\"ready\"" : "\"unavailable\"") << ",\"checks\":{";
+    for (std::size_t i = 0; i < checks.size(); ++i) {
+        const auto& check = checks[i];
+        body << (i ? "," : "") << json_quote(check.name)
+             << ":{\"status\":" << (check.ok ? "\"up\"" : "\"down\"")
+             << ",\"latency_ms\":" << check.latency_ms << ",\"detail\":" << json_quote(check.detail)
+             << "}";
+    }
+    body << "}}";
+    if (!ok)
+        exchange.response.set("Retry-After", "5");
+    send_json(exchange, ok ? 200 : 503, body.str());
+}
+
+void metrics(Gateway& gateway, Exchange& exchange) {
+    std::string text = gateway.registry.render();
+    exchange.response.setContentType(std::string(MetricsRegistry::content_type));
+    exchange.response.setContentLength(static_cast<std::streamsize>(text.size()));
+    exchange.response.sendBuffer(text.data(), text.size());
+}
+
+void openapi(Gateway&, Exchange& exchange) {
+    send_json(exchange, 200, std::string(kOpenApiDocument));
+}
+
+void analyze(Gateway& gateway, Exchange& exchange) {
+    std::string boundary = multipart_boundary(exchange.request.getContentType());
+    ReceivedUpload upload = receive_upload(exchange.request.stream(), boundary,
+                                           gateway.plugins.storage(), gateway.upload_limits);
+    exchange.body_consumed = true;
+    std::uint64_t size = upload.size;
+    std::string body =
+        gateway.jobs.submit(std::move(upload), exchange.identity, exchange.request_id);
+    gateway.metrics.uploaded_bytes.increment(static_cast<double>(size));
+    gateway.metrics.upload_size.observe(static_cast<double>(size));
+    // The job id is the first field of the answer: {"job_id":"<36 chars>",...
+    exchange.job_id = body.substr(11, 36);
+    exchange.response.set("Location", "/api/v1/vision/jobs/" + exchange.job_id);
+    send_json(exchange, 202, body);
+}
+
+void get_job(Gateway& gateway, Exchange& exchange) {
+    exchange.job_id = exchange.path_params["job_id"];
+    send_json(exchange, 200, job_json(gateway.jobs.get(exchange.job_id, exchange.identity)));
+}
+
+void cancel_job(Gateway& gateway, Exchange& exchange) {
+    exchange.job_id = exchange.path_params["job_id"];
+    send_json(
+        exchange, 200,
+        job_json(gateway.jobs.cancel(exchange.job_id, exchange.identity, exchange.request_id)));
+}
+
+// Server-Sent Events: the current state, then every change, closed after a final state.
+void job_events(Gateway& gateway, Exchange& exchange) {
+    exchange.job_id = exchange.path_params["job_id"];
+    sdk::JobRecord record = gateway.jobs.get(exchange.job_id, exchange.identity);
+    if (++gateway.event_streams > gateway.settings.max_event_streams) {
+        --gateway.event_streams;
+        throw HttpError(503, "service_unavailable",
+                        "too many open event streams; retry later or poll the job",
+                        {{"Retry-After", "5"}});
+    }
+    gateway.metrics.event_streams.increment();
+    struct StreamSlot {
+        Gateway& gateway;
+        ~StreamSlot() {
+            --gateway.event_streams;
+            gateway.metrics.event_streams.decrement();
+        }
+    } slot{gateway};
+
+    auto& response = exchange.response;
+    response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK);
+    response.setContentType("text/event-stream");
+    response.set("Cache-Control", "no-cache");
+    response.set("X-Accel-Buffering", "no");
+    response.setChunkedTransferEncoding(true);
+    response.setKeepAlive(false);
+    std::ostream& out = response.send();
+    auto send = [&](const sdk::JobRecord& job) {
+        out << "event: status\nid: " << job.updated_at << "\ndata: " << job_json(job) << "\n\n";
+        out.flush();
+    };
+    send(record);
+    auto opened = Clock::now();
+    auto last_write = opened;
+    JobChanges& changes = gateway.jobs.changes();
+    std::uint64_t seen = changes.count();
+    while (!sdk::is_final(record.status) && out.good() && !gateway.stopping &&
+           Clock::now() - opened < kStreamLifetime) {
+        seen = changes.wait(seen, kStreamPoll);
+        sdk::JobRecord now = gateway.jobs.get(exchange.job_id, exchange.identity);
+        if (now.status != record.status || now.progress != record.progress ||
+            now.updated_at != record.updated_at) {
+            record = std::move(now);
+            send(record);
+            last_write = Clock::now();
+        } else if (Clock::now() - last_write >= kStreamHeartbeat) {
+            out << ": keep-alive\n\n";
+            out.flush();
+            last_write = Clock::now();
+        }
+    }
+}
+
+void file_stats(Gateway& gateway, Exchange& exchange) {
+    require_admin(exchange);
+    sdk::StorageStats stats = gateway.plugins.storage().stats(std::chrono::system_clock::now());
+    std::ostringstream body;
+    body << "{\"backends\":[{\"name\":" << json_quote(gateway.settings.storage_plugin)
+         << ",\"files\":" << stats.files << ",\"bytes\":" << stats.bytes
+         << ",\"oldest\":" << (stats.oldest ? json_quote(rfc3339(*stats.oldest)) : "null")
+         << ",\"expired_files\":" << stats.expired_files
+         << ",\"expired_bytes\":" << stats.expired_bytes
+         << ",\"free_bytes\":" << (stats.free_bytes ? std::to_string(*stats.free_bytes) : "null")
+         << "}]}";
+    send_json(exchange, 200, body.str());
+}
+
+void file_cleanup(Gateway& gateway, Exchange& exchange) {
+    require_admin(exchange);
+    CleanupReport report = gateway.janitor.cleanup();
+    send_json(exchange, 200,
+              "{\"removed_files\":" + std::to_string(report.removed_files) +
+                  ",\"freed_bytes\":" + std::to_string(report.freed_bytes) +
+                  ",\"kept_files\":" + std::to_string(report.kept_in_use) + "}");
+}
+
+}  // namespace
+
+Router make_routes(Gateway& gateway) {
+    Router router;
+    auto add = [&](const char* method, const char* pattern, RouteAccess route_class,
+                   void (*handler)(Gateway&, Exchange&)) {
+        router.add(Route{method, pattern, route_class,
+                         [&gateway, handler](Exchange& exchange) { handler(gateway, exchange); }});
+    };
+    add("GET", "/health", RouteAccess::open, health);
+    add("GET", "/health/ready", RouteAccess::open, ready);
+    add("GET", "/health/metrics", RouteAccess::open, metrics);
+    add("GET", "/openapi.json", RouteAccess::open, openapi);
+    add("POST", "/api/v1/vision/analyze", RouteAccess::submit, analyze);
+    add("GET", "/api/v1/vision/jobs/{job_id}", RouteAccess::read, get_job);
+    add("GET", "/api/v1/vision/jobs/{job_id}/events", RouteAccess::read, job_events);
+    add("DELETE", "/api/v1/vision/jobs/{job_id}/cancel", RouteAccess::read, cancel_job);
+    add("GET", "/api/v1/vision/files/stats", RouteAccess::admin, file_stats);
+    add("POST", "/api/v1/vision/files/cleanup", RouteAccess::admin, file_cleanup);
+    return router;
+}
+
+}  // namespace visiongw::core

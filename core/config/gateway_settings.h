@@ -1,0 +1,74 @@
+// The gateway's own ini sections, declared as option tables like any plugin's, and the typed
+// settings read from them.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/ini_document.h"
+#include "config/option_table.h"
+
+namespace visiongw::core {
+
+struct CoreSection {
+    const char* name;
+    OptionTable options;
+    const char* description;
+};
+
+// Every section the gateway itself reads, in the order of the sample config.
+const std::vector<CoreSection>& core_sections();
+// Sections other programs read from the same file (the reference worker's [worker]).
+const std::set<std::string>& foreign_sections();
+
+struct GatewaySettings {
+    std::string listen_host;
+    std::uint16_t listen_port = 8080;
+    int threads = 64;
+    int max_queued = 256;
+    int keep_alive_seconds = 5;
+    int read_timeout_seconds = 30;
+    int max_header_fields = 64;
+    int max_header_bytes = 8192;
+    int shutdown_grace_seconds = 20;
+    int max_event_streams = 32;
+
+    std::string plugin_dir;
+    std::string storage_plugin;
+    std::string queue_plugin;
+    std::string job_store_plugin;
+    std::vector<std::string> analysis_plugins;
+
+    std::uint64_t max_file_size = 10485760;
+    std::uint64_t max_pixels = 40000000;
+    std::string formats;
+    std::uint64_t max_field_bytes = 65536;
+    int publish_timeout_ms = 5000;
+
+    std::string log_level;
+
+    bool auth_enabled = false;
+    std::string keys_file;
+
+    double submit_per_second = 0;
+    double submit_burst = 0;
+    double read_per_second = 0;
+    double read_burst = 0;
+
+    int janitor_interval_seconds = 300;
+    std::string vision_service_url;
+    int readiness_cache_ms = 1000;
+};
+
+// Validates every core section and returns the typed settings. Relative plugin_dir and
+// keys_file are resolved against `executable_dir` and the ini's folder respectively.
+// Throws StartupError.
+GatewaySettings read_gateway_settings(const IniDocument& document,
+                                      const std::string& executable_dir);
+
+// Splits "a, b,c" into trimmed, non-empty names.
+std::vector<std::string> split_list(const std::string& text);
+
+}  // namespace visiongw::core

@@ -1,0 +1,27 @@
+// Option tables (declared as data by plugins and by the core) and their validation.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "config/ini_document.h"
+#include "visiongw/sdk/abi.h"
+#include "visiongw/sdk/plugin.h"
+
+namespace visiongw::core {
+
+using OptionTable = std::span<const visiongw_option>;
+
+// Checks `section` of the document against `table` and returns its typed values, defaults
+// filled in. Throws StartupError "FILE: [section] key: reason" for an unknown key (listing
+// the valid ones), a value of the wrong type or out of range, or a missing required key.
+sdk::PluginConfig validate_section(const IniDocument& document, const std::string& section,
+                                   OptionTable table);
+
+// Human-readable description of a table, one option a line (for --describe-plugin).
+std::string describe_options(OptionTable table);
+
+// The table as a commented ini section (for the sample config and the README).
+std::string sample_section(const std::string& section, OptionTable table);
+
+}  // namespace visiongw::core

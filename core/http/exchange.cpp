@@ -1,0 +1,34 @@
+#include "http/exchange.h"
+
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/Net/HTTPResponse.h>
+
+#include <sstream>
+
+namespace visiongw::core {
+
+std::string json_quote(const std::string& text) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::formatString(text, out);
+    return out.str();
+}
+
+void send_json(Exchange& exchange, int status, const std::string& body) {
+    auto& response = exchange.response;
+    auto code = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status);
+    response.setStatusAndReason(code, Poco::Net::HTTPResponse::getReasonForStatus(code));
+    response.setContentType("application/json");
+    response.setContentLength(static_cast<std::streamsize>(body.size()));
+    response.sendBuffer(body.data(), body.size());
+}
+
+void send_error(Exchange& exchange, const HttpError& error) {
+    for (const auto& [name, value] : error.headers)
+        exchange.response.set(name, value);
+    send_json(exchange, error.status,
+              "{\"error\":{\"code\":" + json_quote(error.code) +
+                  ",\"message\":" + json_quote(error.what()) +
+                  ",\"request_id\":" + json_quote(exchange.request_id) + "}}");
+}
+
+}  // namespace visiongw::core

@@ -1,0 +1,56 @@
+// One request and its answer as route handlers see them, and the errors they throw.
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace visiongw::core {
+
+// Who is calling: set by the auth step; empty tenant when auth is off.
+struct Identity {
+    std::string tenant;
+    std::string role;  // "client" or "admin"; "admin" when auth is off
+    std::string key_id;
+};
+
+struct Exchange {
+    Poco::Net::HTTPServerRequest& request;
+    Poco::Net::HTTPServerResponse& response;
+    std::string request_id;
+    std::string route;  // the route pattern, e.g. /api/v1/vision/jobs/{job_id}
+    std::map<std::string, std::string> path_params;
+    Identity identity;
+    std::string job_id;         // for the access log, once known
+    bool body_consumed = true;  // false while a request body may be unread
+};
+
+// An answer other than success, thrown by handlers and answered by the gateway handler as
+// the API's JSON error. `headers` are added to the answer (Allow, Retry-After, ...).
+class HttpError : public std::runtime_error {
+public:
+    HttpError(int status, std::string code, std::string message,
+              std::vector<std::pair<std::string, std::string>> headers = {})
+        : std::runtime_error(message),
+          status(status),
+          code(std::move(code)),
+          headers(std::move(headers)) {}
+
+    int status;
+    std::string code;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Sends `body` as application/json with `status` and its standard reason phrase.
+void send_json(Exchange& exchange, int status, const std::string& body);
+// Sends the API's error object for `error`.
+void send_error(Exchange& exchange, const HttpError& error);
+// JSON string literal of `text` (quoted and escaped).
+std::string json_quote(const std::string& text);
+
+}  // namespace visiongw::core

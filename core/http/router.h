@@ -1,0 +1,40 @@
+// Maps method + path to a handler; path patterns have literal segments and {name} segments.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "http/exchange.h"
+
+namespace visiongw::core {
+
+// Which rate-limit bucket and which role a route needs.
+enum class RouteAccess { open, submit, read, admin };
+
+struct Route {
+    std::string method;
+    std::string pattern;
+    RouteAccess route_class = RouteAccess::open;
+    std::function<void(Exchange&)> handler;
+};
+
+struct RouteMatch {
+    const Route* route = nullptr;  // null: see allowed
+    std::map<std::string, std::string> params;
+    std::vector<std::string> allowed;  // methods of the path when the method did not match
+};
+
+// Immutable once the server runs; match() is thread-safe.
+class Router {
+public:
+    void add(Route route);
+    RouteMatch match(const std::string& method, const std::string& path) const;
+    const std::vector<Route>& routes() const { return routes_; }
+
+private:
+    std::vector<Route> routes_;
+};
+
+}  // namespace visiongw::core

@@ -1,0 +1,112 @@
+#include "jobs/job_json.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Timestamp.h>
+
+#include <sstream>
+
+namespace visiongw::core {
+namespace {
+
+Poco::Dynamic::Var param_var(const sdk::ParamValue& value) {
+    if (auto* b = std::get_if<bool>(&value))
+        return *b;
+    if (auto* d = std::get_if<double>(&value))
+        return *d;
+    if (auto* s = std::get_if<std::string>(&value))
+        return *s;
+    return Poco::Dynamic::Var();
+}
+
+Poco::JSON::Object::Ptr parameters_object(const std::map<std::string, sdk::ParamValue>& values) {
+    Poco::JSON::Object::Ptr object = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto& [name, value] : values)
+        object->set(name, param_var(value));
+    return object;
+}
+
+// A stored JSON text as a value to embed; empty text is null.
+Poco::Dynamic::Var parsed(const std::string& json) {
+    if (json.empty())
+        return Poco::Dynamic::Var();
+    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+    return parser.parse(json);
+}
+
+std::string text(const Poco::JSON::Object::Ptr& object) {
+    std::ostringstream out;
+    object->stringify(out);
+    return out.str();
+}
+
+std::string job_path(const std::string& id) {
+    return "/api/v1/vision/jobs/" + id;
+}
+
+}  // namespace
+
+std::string utc_now() {
+    return Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%SZ");
+}
+
+std::string parameters_json(const std::map<std::string, sdk::ParamValue>& parameters) {
+    return text(parameters_object(parameters));
+}
+
+std::string file_json(const ReceivedUpload& upload, bool deduplicated) {
+    Poco::JSON::Object::Ptr file = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    file->set("sha256", upload.sha256);
+    file->set("size", upload.size);
+    file->set("format", std::string(format_name(upload.image.format)));
+    file->set("width", upload.image.width);
+    file->set("height", upload.image.height);
+    file->set("deduplicated", deduplicated);
+    return text(file);
+}
+
+std::string job_json(const sdk::JobRecord& record) {
+    Poco::JSON::Object::Ptr job = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    job->set("job_id", record.id);
+    job->set("status", std::string(sdk::to_string(record.status)));
+    job->set("progress", record.progress);
+    job->set("analysis_type", record.analysis_type);
+    job->set("parameters", parsed(record.parameters_json));
+    job->set("file", parsed(record.file_json));
+    job->set("created_at", record.created_at);
+    job->set("updated_at", record.updated_at);
+    job->set("result", parsed(record.result_json));
+    job->set("error", parsed(record.error_json));
+    Poco::JSON::Object::Ptr links = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    links->set("self", job_path(record.id));
+    links->set("events", job_path(record.id) + "/events");
+    links->set("cancel", job_path(record.id) + "/cancel");
+    job->set("links", links);
+    return text(job);
+}
+
+std::string job_message_json(const sdk::JobRecord& record, const ReceivedUpload& upload,
+                             const std::string& file_path,
+                             const std::map<std::string, sdk::ParamValue>& parameters) {
+    Poco::JSON::Object::Ptr message = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    message->set("schema_version", 1);
+    message->set("job_id", record.id);
+    message->set("analysis_type", record.analysis_type);
+    message->set("file_path", file_path);
+    message->set("file_hash", upload.sha256);
+    Poco::JSON::Object::Ptr metadata = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    metadata->set("format", std::string(format_name(upload.image.format)));
+    metadata->set("width", upload.image.width);
+    metadata->set("height", upload.image.height);
+    metadata->set("size_bytes", upload.size);
+    metadata->set("original_filename", upload.original_filename);
+    metadata->set("content_type", std::string(upload.image.mime_type()));
+    message->set("metadata", metadata);
+    message->set("parameters", parameters_object(parameters));
+    message->set("timestamp", record.created_at);
+    return text(message);
+}
+
+}  // namespace visiongw::core

@@ -1,0 +1,99 @@
+// The job use cases: submit (file → record → confirmed message → 202), read, cancel, and the
+// folding of worker events into records. Thread-safe.
+#pragma once
+
+#include <array>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "http/exchange.h"
+#include "jobs/upload.h"
+#include "visiongw/sdk/analysis.h"
+#include "visiongw/sdk/job_store.h"
+#include "visiongw/sdk/queue.h"
+#include "visiongw/sdk/storage.h"
+
+namespace visiongw::core {
+
+// The plugins a JobService works with; they outlive it.
+struct JobPlugins {
+    sdk::StorageBackend& storage;
+    sdk::QueueTransport& queue;
+    sdk::JobStore& jobs;
+    std::map<std::string, std::shared_ptr<sdk::AnalysisValidator>> validators;
+};
+
+// What the service reports as it works (logs and metrics); every member may be empty.
+struct JobObserver {
+    std::function<void(const std::string& job_id, sdk::JobStatus status)> status_changed;
+    std::function<void(double seconds, bool ok)> published;
+    std::function<void(const std::string& message, const std::string& job_id)> warning;
+};
+
+// Serialises the steps that create or remove a blob by content address, so a rollback, a
+// cancel or the janitor never removes a blob another request is about to reference.
+class BlobLocks {
+public:
+    std::unique_lock<std::mutex> lock(const std::string& key);
+
+private:
+    std::array<std::mutex, 64> stripes_;
+};
+
+// Wakes event streams when a job changes in this process.
+class JobChanges {
+public:
+    void notify();
+    // Waits until notify() was called after `seen` or `timeout` passed; returns the new count.
+    std::uint64_t wait(std::uint64_t seen, std::chrono::milliseconds timeout);
+    std::uint64_t count();
+
+private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::uint64_t count_ = 0;
+};
+
+class JobService : public sdk::WorkerEventSink {
+public:
+    JobService(JobPlugins plugins, std::chrono::milliseconds publish_timeout, bool hide_dedup,
+               JobObserver observer);
+
+    // Takes a received upload through validation, commit, record and publish. Returns the
+    // 202 body. Throws HttpError or sdk::Unavailable; leaves nothing behind when it throws.
+    std::string submit(ReceivedUpload upload, const Identity& who, const std::string& request_id);
+    // The record, or HttpError 400/404 (another tenant's job is 404 too).
+    sdk::JobRecord get(const std::string& id, const Identity& who);
+    // Cancels per the API; returns the record after the call. Throws HttpError 404/409.
+    sdk::JobRecord cancel(const std::string& id, const Identity& who,
+                          const std::string& request_id);
+    void on_worker_event(std::string_view json) override;
+
+    // Removes `key` when no unfinished job references it; false when it stays. With
+    // `stored_at`, also keeps a blob that an upload reused since it was listed at that time.
+    bool release_blob(const std::string& key,
+                      std::optional<std::chrono::system_clock::time_point> stored_at = {});
+    std::vector<std::string> analysis_types() const;
+    JobChanges& changes() { return changes_; }
+
+private:
+    sdk::AnalysisValidator& validator_for(const ReceivedUpload& upload) const;
+    void report_status(const std::string& id, sdk::JobStatus status);
+
+    JobPlugins plugins_;
+    std::chrono::milliseconds publish_timeout_;
+    bool hide_dedup_;
+    JobObserver observer_;
+    BlobLocks blob_locks_;
+    JobChanges changes_;
+};
+
+// Throws HttpError 400 invalid_job_id unless `id` is a job id this gateway could have made.
+void check_job_id(const std::string& id);
+
+}  // namespace visiongw::core

@@ -1,0 +1,174 @@
+#include "jobs/upload.h"
+
+#include <Poco/Net/MessageHeader.h>
+#include <Poco/Net/MultipartReader.h>
+#include <Poco/Net/NameValueCollection.h>
+
+#include <vector>
+
+#include "http/exchange.h"
+#include "jobs/sha256.h"
+
+namespace visiongw::core {
+namespace {
+
+constexpr int kMaxParts = 32;
+
+// The image part's bytes as they arrive: probes the header from a bounded prefix, then streams
+// into storage while counting and hashing.
+class ImageSink {
+public:
+    ImageSink(sdk::StorageBackend& storage, const UploadLimits& limits)
+        : storage_(storage), limits_(limits) {}
+
+    void append(const char* data, std::size_t size) {
+        size_ += size;
+        if (size_ > limits_.max_file_size) {
+            throw HttpError(413, "file_too_large",
+                            "image exceeds " + std::to_string(limits_.max_file_size) + " bytes");
+        }
+        sha_.update(data, size);
+        if (writer_) {
+            writer_->write(data, size);
+            return;
+        }
+        prefix_.insert(prefix_.end(), data, data + size);
+        decide(false);
+    }
+
+    // Called at the end of the part: the header must be known by now.
+    void finish() {
+        if (!writer_)
+            decide(true);
+    }
+
+    ReceivedUpload take(ReceivedUpload upload) {
+        upload.blob = std::move(writer_);
+        upload.sha256 = sha_.hex();
+        upload.size = size_;
+        upload.image = image_;
+        return upload;
+    }
+
+private:
+    void decide(bool complete) {
+        ProbeResult probe = probe_image({prefix_.data(), prefix_.size()}, complete);
+        switch (probe.status) {
+            case ProbeStatus::need_more:
+                return;
+            case ProbeStatus::not_an_image:
+                throw HttpError(415, "unsupported_media_type",
+                                "the image part is not a supported image: " + probe.reason);
+            case ProbeStatus::rejected:
+                throw HttpError(422, "image_rejected", probe.reason);
+            case ProbeStatus::ok:
+                break;
+        }
+        image_ = *probe.image;
+        if (auto violation = check_image_policy(image_, limits_.policy)) {
+            bool format = violation->violation == PolicyViolation::format_not_allowed;
+            throw HttpError(format ? 415 : 422,
+                            format ? "unsupported_media_type" : "image_rejected",
+                            violation->reason);
+        }
+        writer_ = storage_.begin_write();
+        writer_->write(prefix_.data(), prefix_.size());
+        std::vector<char>().swap(prefix_);
+    }
+
+    sdk::StorageBackend& storage_;
+    const UploadLimits& limits_;
+    std::vector<char> prefix_;
+    std::unique_ptr<sdk::BlobWriter> writer_;
+    Sha256 sha_;
+    std::uint64_t size_ = 0;
+    ImageInfo image_{};
+};
+
+std::string read_field(std::istream& part, const std::string& name, std::uint64_t limit) {
+    std::string value;
+    char buffer[4096];
+    while (part) {
+        part.read(buffer, sizeof buffer);
+        value.append(buffer, static_cast<std::size_t>(part.gcount()));
+        if (value.size() > limit) {
+            throw HttpError(400, "invalid_field",
+                            "field " + name + " exceeds " + std::to_string(limit) + " bytes");
+        }
+    }
+    return value;
+}
+
+}  // namespace
+
+std::string multipart_boundary(const std::string& content_type) {
+    std::string type;
+    Poco::Net::NameValueCollection params;
+    Poco::Net::MessageHeader::splitParameters(content_type, type, params);
+    if (Poco::icompare(type, "multipart/form-data") != 0) {
+        throw HttpError(415, "unsupported_media_type",
+                        "the request must be multipart/form-data, got '" +
+                            (content_type.empty() ? std::string("no Content-Type") : type) + "'");
+    }
+    std::string boundary = params.get("boundary", "");
+    if (boundary.empty() || boundary.size() > 200) {
+        throw HttpError(415, "unsupported_media_type",
+                        "multipart/form-data without a usable boundary parameter");
+    }
+    return boundary;
+}
+
+ReceivedUpload receive_upload(std::istream& body, const std::string& boundary,
+                              sdk::StorageBackend& storage, const UploadLimits& limits) {
+    ReceivedUpload upload;
+    std::optional<ImageSink> image;
+    std::vector<char> chunk(kUploadChunkBytes);
+    try {
+        Poco::Net::MultipartReader reader(body, boundary);
+        int parts = 0;
+        while (reader.hasNextPart()) {
+            if (++parts > kMaxParts) {
+                throw HttpError(400, "invalid_field",
+                                "the form has more than " + std::to_string(kMaxParts) + " parts");
+            }
+            Poco::Net::MessageHeader header;
+            reader.nextPart(header);
+            std::string disposition;
+            Poco::Net::NameValueCollection params;
+            Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""),
+                                                      disposition, params);
+            const std::string name = params.get("name", "");
+            if (name.empty()) {
+                throw HttpError(400, "invalid_field", "a form part has no name");
+            }
+            std::istream& part = reader.stream();
+            if (name == "image") {
+                if (image)
+                    throw HttpError(400, "invalid_field", "the form has two image parts");
+                image.emplace(storage, limits);
+                upload.original_filename = params.get("filename", "");
+                upload.content_type = header.get("Content-Type", "");
+                while (part) {
+                    part.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+                    if (part.gcount() > 0) {
+                        image->append(chunk.data(), static_cast<std::size_t>(part.gcount()));
+                    }
+                }
+                image->finish();
+            } else {
+                if (upload.fields.count(name)) {
+                    throw HttpError(400, "invalid_field", "the form has field " + name + " twice");
+                }
+                upload.fields[name] = read_field(part, name, limits.max_field_bytes);
+            }
+        }
+    } catch (const Poco::Exception& e) {
+        throw HttpError(400, "malformed_request",
+                        "the multipart body is malformed or was cut short: " + e.displayText());
+    }
+    if (!image)
+        throw HttpError(400, "missing_field", "the form has no image part");
+    return image->take(std::move(upload));
+}
+
+}  // namespace visiongw::core

@@ -1,0 +1,56 @@
+// The `local` storage backend: blobs in a content-addressed folder tree on a local filesystem.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "visiongw/sdk/storage.h"
+
+namespace visiongw::local {
+
+// Stores `<sha256>.<ext>` at `root/ab/cd/<sha256>.<ext>` (ab, cd: the first four hex digits);
+// uploads are written to unique files in `root/tmp` and published with link(), so a blob is
+// never overwritten and concurrent uploads of the same content leave exactly one file. A blob's
+// mtime is its storage time: reuse by a later upload refreshes it, and it expires `ttl` after.
+// Every method is safe to call from many threads once configure() has run.
+class LocalStorage final : public sdk::StorageBackend {
+public:
+    // Reads the options, creates root and root/tmp. Throws sdk::ConfigError.
+    void configure(const sdk::PluginConfig& config, sdk::PluginContext& context) override;
+    // Removes temporary files older than an hour: leftovers of a crash.
+    void start() override;
+    sdk::Health health() override;
+
+    std::unique_ptr<sdk::BlobWriter> begin_write() override;
+    std::optional<sdk::BlobStat> stat(std::string_view key) override;
+    std::unique_ptr<std::istream> open(std::string_view key) override;
+    bool remove(std::string_view key) override;
+    std::vector<sdk::BlobStat> expired(std::chrono::system_clock::time_point now) override;
+    sdk::StorageStats stats(std::chrono::system_clock::time_point now) override;
+
+private:
+    // Calls `visit` for every committed blob in the fan-out tree; blobs that vanish meanwhile
+    // are skipped.
+    void for_each_blob(const std::function<void(const sdk::BlobStat&)>& visit) const;
+    std::uint64_t free_bytes() const;
+    // Creates a new empty file in root/tmp; returns its descriptor and path.
+    std::pair<int, std::filesystem::path> create_temp_file(std::string_view purpose);
+
+    std::filesystem::path root_;
+    std::filesystem::path tmp_;
+    std::chrono::seconds ttl_{0};
+    std::uint64_t min_free_bytes_ = 0;
+    bool fsync_ = false;
+    sdk::PluginLog* log_ = nullptr;
+    std::atomic<std::uint64_t> temp_counter_{0};
+};
+
+}  // namespace visiongw::local

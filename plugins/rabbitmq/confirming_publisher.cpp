@@ -1,0 +1,259 @@
+#include "confirming_publisher.h"
+
+#include <algorithm>
+#include <variant>
+
+#include "amqp/topology.h"
+
+namespace visiongw::rabbitmq {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kIdlePoll = 200ms;   // well below any heartbeat interval (at least 1 s)
+constexpr auto kConfirmPoll = 2ms;  // how long to wait for confirms before taking new work
+constexpr auto kFlushTimeout = 2s;  // stop(): time left for in-flight confirms
+constexpr int kMaxAnswersPerRound = 512;
+
+}  // namespace
+
+// One caller's message. `done`, `abandoned` and `failure` are guarded by the publisher's mutex;
+// `return_reason` belongs to the owner thread.
+struct ConfirmingPublisher::PendingPublish {
+    OutgoingMessage message;
+    bool done = false;
+    bool abandoned = false;  // the caller gave up: never (re)publish it
+    std::string failure;     // empty once done: confirmed and routed
+    std::string return_reason;
+};
+
+ConfirmingPublisher::ConfirmingPublisher(const TransportSettings& settings, sdk::PluginLog& log)
+    : settings_(settings),
+      link_(settings, "publisher", log,
+            [this](amqp::AmqpConnection& connection) { on_connected(connection); }) {}
+
+ConfirmingPublisher::~ConfirmingPublisher() {
+    stop();
+}
+
+void ConfirmingPublisher::start() {
+    std::unique_lock lock(mutex_);
+    owner_ = std::thread([this] { run(); });
+    settled_.wait_for(lock, settings_.connection.connect_timeout * 2 + 1s,
+                      [this] { return attempted_; });
+}
+
+void ConfirmingPublisher::stop() noexcept {
+    {
+        std::lock_guard lock(mutex_);
+        if (!owner_.joinable())
+            return;
+        stopping_ = true;
+        flush_deadline_ = std::chrono::steady_clock::now() + kFlushTimeout;
+    }
+    work_ready_.notify_all();
+    owner_.join();
+}
+
+void ConfirmingPublisher::publish(OutgoingMessage message, std::chrono::milliseconds timeout) {
+    auto pending = std::make_shared<PendingPublish>();
+    pending->message = std::move(message);
+    auto failed = [this](const std::string& reason) {
+        ++publish_failures_;
+        return sdk::Unavailable(reason);
+    };
+    std::unique_lock lock(mutex_);
+    if (stopping_ || !owner_.joinable())
+        throw failed("rabbitmq transport is not running");
+    if (!connected_)
+        throw failed(unreachable(link_.last_error()));
+    queued_.push_back(pending);
+    work_ready_.notify_one();
+    if (!settled_.wait_for(lock, timeout, [&] { return pending->done; })) {
+        pending->abandoned = true;
+        std::erase(queued_, pending);
+        throw failed("rabbitmq " + settings_.broker.endpoint() +
+                     " did not confirm the message within " + std::to_string(timeout.count()) +
+                     " ms");
+    }
+    if (!pending->failure.empty())
+        throw failed(pending->failure);
+}
+
+sdk::Health ConfirmingPublisher::health() const {
+    std::string last_error = link_.last_error();
+    std::lock_guard lock(mutex_);
+    if (!connected_)
+        return {false, unreachable(last_error)};
+    return {true, "rabbitmq " + settings_.broker.endpoint() + " connected, publisher confirms on" +
+                      (last_error.empty() ? "" : " (last error: " + last_error + ")")};
+}
+
+void ConfirmingPublisher::run() {
+    for (;;) {
+        amqp::AmqpConnection* connection = link_.connect();
+        {
+            std::unique_lock lock(mutex_);
+            if (!attempted_) {
+                attempted_ = true;
+                settled_.notify_all();
+            }
+            if (connection == nullptr) {
+                if (stopping_)
+                    break;
+                work_ready_.wait_for(lock, link_.retry_delay(), [this] { return stopping_; });
+                continue;
+            }
+        }
+        try {
+            publish_queued(*connection);
+            read_broker_answers(*connection);
+        } catch (const amqp::AmqpError& error) {
+            {
+                std::lock_guard lock(mutex_);
+                connected_ = false;
+            }
+            link_.drop(error.what());
+        }
+        if (flushed_or_overdue())
+            break;
+    }
+    fail_everything("rabbitmq transport stopped");
+    link_.close();
+}
+
+// Prepares a fresh connection and queues every unconfirmed message whose caller still waits,
+// oldest first, ahead of newer work.
+void ConfirmingPublisher::on_connected(amqp::AmqpConnection& connection) {
+    amqp::declare_topology(connection, settings_.topology);
+    connection.enable_confirms();
+    next_delivery_tag_ = 1;
+    std::lock_guard lock(mutex_);
+    for (auto it = in_flight_.rbegin(); it != in_flight_.rend(); ++it) {
+        if (!it->second->abandoned)
+            queued_.push_front(it->second);
+    }
+    in_flight_.clear();
+    unconfirmed_ = 0;
+    connected_ = true;
+}
+
+void ConfirmingPublisher::publish_queued(amqp::AmqpConnection& connection) {
+    std::deque<PendingPtr> batch;
+    {
+        std::lock_guard lock(mutex_);
+        batch.swap(queued_);
+    }
+    for (; !batch.empty(); batch.pop_front()) {
+        PendingPtr& pending = batch.front();
+        {
+            std::lock_guard lock(mutex_);
+            if (pending->abandoned)
+                continue;
+        }
+        const OutgoingMessage& message = pending->message;
+        try {
+            connection.publish(message.exchange, message.routing_key, message.properties,
+                               message.body, true);
+        } catch (const amqp::AmqpError&) {
+            std::lock_guard lock(mutex_);
+            queued_.insert(queued_.begin(), batch.begin(), batch.end());
+            throw;
+        }
+        pending->return_reason.clear();
+        in_flight_.emplace(next_delivery_tag_++, std::move(pending));
+    }
+    unconfirmed_ = in_flight_.size();
+}
+
+// Waits briefly for confirms when messages are in flight, else idles on the work queue; then
+// handles every answer the broker sent (and its heartbeats).
+void ConfirmingPublisher::read_broker_answers(amqp::AmqpConnection& connection) {
+    std::chrono::milliseconds first_wait = kConfirmPoll;
+    if (in_flight_.empty()) {
+        std::unique_lock lock(mutex_);
+        work_ready_.wait_for(lock, kIdlePoll, [this] { return !queued_.empty() || stopping_; });
+        first_wait = 0ms;
+    }
+    for (int round = 0; round < kMaxAnswersPerRound; ++round) {
+        auto event = connection.next_event(round == 0 ? first_wait : 0ms);
+        if (!event)
+            break;
+        if (const auto* confirm = std::get_if<amqp::PublisherConfirm>(&*event)) {
+            settle(confirm->delivery_tag, confirm->multiple, confirm->ack);
+        } else if (const auto* returned = std::get_if<amqp::ReturnedMessage>(&*event)) {
+            mark_returned(*returned);
+        }
+    }
+    unconfirmed_ = in_flight_.size();
+}
+
+void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool ack) {
+    auto begin = multiple ? in_flight_.begin() : in_flight_.find(delivery_tag);
+    if (begin == in_flight_.end())
+        return;
+    auto end = multiple ? in_flight_.upper_bound(delivery_tag) : std::next(begin);
+    const std::string broker = "rabbitmq " + settings_.broker.endpoint();
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = begin; it != end; ++it) {
+            PendingPublish& pending = *it->second;
+            pending.done = true;
+            if (!ack) {
+                pending.failure = broker + " refused the message (basic.nack)";
+            } else if (!pending.return_reason.empty()) {
+                pending.failure = broker + " could not route the message: " + pending.return_reason;
+            }
+        }
+    }
+    in_flight_.erase(begin, end);
+    settled_.notify_all();
+}
+
+// The broker returns an unroutable message just before confirming it: remember why on the
+// oldest in-flight message it matches.
+void ConfirmingPublisher::mark_returned(const amqp::ReturnedMessage& returned) {
+    for (auto& [delivery_tag, pending] : in_flight_) {
+        const OutgoingMessage& message = pending->message;
+        if (pending->return_reason.empty() && message.exchange == returned.exchange &&
+            message.routing_key == returned.routing_key &&
+            message.properties.message_id == returned.properties.message_id) {
+            pending->return_reason = std::to_string(returned.reply_code) + " " +
+                                     returned.reply_text + " (exchange \"" + returned.exchange +
+                                     "\", routing key \"" + returned.routing_key + "\")";
+            return;
+        }
+    }
+}
+
+bool ConfirmingPublisher::flushed_or_overdue() {
+    std::lock_guard lock(mutex_);
+    return stopping_ && (!connected_ || (queued_.empty() && in_flight_.empty()) ||
+                         std::chrono::steady_clock::now() >= flush_deadline_);
+}
+
+void ConfirmingPublisher::fail_everything(const std::string& reason) {
+    {
+        std::lock_guard lock(mutex_);
+        auto fail = [&](PendingPublish& pending) {
+            pending.done = true;
+            pending.failure = reason;
+        };
+        for (const auto& pending : queued_)
+            fail(*pending);
+        for (const auto& [delivery_tag, pending] : in_flight_)
+            fail(*pending);
+        queued_.clear();
+        in_flight_.clear();
+        connected_ = false;
+    }
+    unconfirmed_ = 0;
+    settled_.notify_all();
+}
+
+std::string ConfirmingPublisher::unreachable(const std::string& reason) const {
+    return "rabbitmq " + settings_.broker.endpoint() +
+           " is unreachable: " + (reason.empty() ? "not connected yet" : reason);
+}
+
+}  // namespace visiongw::rabbitmq

@@ -1,0 +1,157 @@
+#include "event_consumer.h"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <sstream>
+#include <variant>
+
+#include "amqp/topology.h"
+
+namespace visiongw::rabbitmq {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr std::uint16_t kPrefetch = 64;
+constexpr auto kPoll = 200ms;             // well below any heartbeat interval (at least 1 s)
+constexpr auto kUnavailableBackoff = 1s;  // before requeueing an event the sink could not take
+
+// The job a dead-lettered message was for: its message id, else the body's job_id.
+std::string dead_job_id(const amqp::Delivery& delivery) {
+    if (!delivery.properties.message_id.empty())
+        return delivery.properties.message_id;
+    try {
+        auto body = Poco::JSON::Parser().parse(delivery.body).extract<Poco::JSON::Object::Ptr>();
+        return body->optValue<std::string>("job_id", "");
+    } catch (const Poco::Exception&) {
+        return "";
+    }
+}
+
+// The `failed` worker event that stands for a dead-lettered job message; "" without a job id.
+std::string dead_letter_event(const amqp::Delivery& delivery) {
+    std::string job_id = dead_job_id(delivery);
+    if (job_id.empty())
+        return "";
+    auto reason = delivery.properties.headers.find("x-first-death-reason");
+    Poco::JSON::Object::Ptr error = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    error->set("code", "dead_lettered");
+    error->set("message",
+               "job message dead-lettered by the broker (reason: " +
+                   (reason == delivery.properties.headers.end() ? "unknown" : reason->second) +
+                   ")");
+    Poco::JSON::Object event(Poco::JSON_PRESERVE_KEY_ORDER);
+    event.set("schema_version", 1);
+    event.set("job_id", job_id);
+    event.set("event", "failed");
+    event.set("error", error);
+    std::ostringstream text;
+    event.stringify(text);
+    return text.str();
+}
+
+std::string current_exception_text() {
+    try {
+        throw;
+    } catch (const std::exception& error) {
+        return error.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+}  // namespace
+
+EventConsumer::EventConsumer(const TransportSettings& settings, sdk::WorkerEventSink& sink,
+                             sdk::PluginLog& log)
+    : settings_(settings),
+      sink_(sink),
+      log_(log),
+      link_(settings, "event consumer", log,
+            [this](amqp::AmqpConnection& connection) { on_connected(connection); }) {}
+
+EventConsumer::~EventConsumer() {
+    stop();
+}
+
+void EventConsumer::start() {
+    owner_ = std::thread([this] { run(); });
+}
+
+void EventConsumer::stop() noexcept {
+    {
+        std::lock_guard lock(mutex_);
+        if (!owner_.joinable())
+            return;
+        stopping_ = true;
+    }
+    stop_requested_.notify_all();
+    owner_.join();
+}
+
+bool EventConsumer::pause(std::chrono::milliseconds delay) {
+    std::unique_lock lock(mutex_);
+    return !stop_requested_.wait_for(lock, delay, [this] { return stopping_; });
+}
+
+void EventConsumer::run() {
+    for (;;) {
+        amqp::AmqpConnection* connection = link_.connect();
+        if (connection == nullptr) {
+            if (!pause(link_.retry_delay()))
+                break;
+            continue;
+        }
+        try {
+            while (pause(0ms)) {
+                auto event = connection->next_event(kPoll);
+                if (!event)
+                    continue;
+                if (const auto* delivery = std::get_if<amqp::Delivery>(&*event)) {
+                    handle(*connection, *delivery);
+                }
+            }
+            break;
+        } catch (const amqp::AmqpError& error) {
+            link_.drop(error.what());
+        }
+    }
+    link_.close();
+}
+
+void EventConsumer::on_connected(amqp::AmqpConnection& connection) {
+    amqp::declare_topology(connection, settings_.topology);
+    connection.set_prefetch(kPrefetch);
+    connection.consume(settings_.topology.events_queue);
+    dead_letter_consumer_ = connection.consume(settings_.topology.dead_letter_queue());
+}
+
+void EventConsumer::handle(amqp::AmqpConnection& connection, const amqp::Delivery& delivery) {
+    const bool dead_letter = delivery.consumer_tag == dead_letter_consumer_;
+    const std::string event = dead_letter ? dead_letter_event(delivery) : delivery.body;
+    if (event.empty()) {
+        log_.write(sdk::LogLevel::error,
+                   "rabbitmq dropped a dead-lettered message without a job id: " + delivery.body);
+        connection.ack(delivery.delivery_tag);
+        return;
+    }
+    try {
+        sink_.on_worker_event(event);
+        ++events_consumed_;
+    } catch (const sdk::Unavailable& error) {
+        log_.write(sdk::LogLevel::warning,
+                   std::string("rabbitmq requeues a worker event the job store cannot take now: ") +
+                       error.what());
+        pause(kUnavailableBackoff);
+        connection.nack(delivery.delivery_tag, true);
+        return;
+    } catch (...) {
+        log_.write(sdk::LogLevel::error, "rabbitmq dropped a worker event that failed (" +
+                                             current_exception_text() + "): " + event);
+    }
+    connection.ack(delivery.delivery_tag);
+}
+
+}  // namespace visiongw::rabbitmq

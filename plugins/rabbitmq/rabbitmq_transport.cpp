@@ -1,0 +1,113 @@
+#include "rabbitmq_transport.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <sstream>
+
+namespace visiongw::rabbitmq {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kCancelConfirmTimeout = 5s;
+
+// A persistent JSON message identified by its job, carrying the request id as a header.
+OutgoingMessage job_scoped_message(std::string exchange, std::string routing_key,
+                                   std::string_view job_id, std::string_view request_id,
+                                   std::string body) {
+    amqp::MessageProperties properties;
+    properties.content_type = "application/json";
+    properties.message_id = job_id;
+    properties.delivery_mode = amqp::kPersistent;
+    properties.headers["x-request-id"] = request_id;
+    return OutgoingMessage{std::move(exchange), std::move(routing_key), std::move(properties),
+                           std::move(body)};
+}
+
+std::string cancel_body(std::string_view job_id) {
+    Poco::JSON::Object cancel(Poco::JSON_PRESERVE_KEY_ORDER);
+    cancel.set("schema_version", 1);
+    cancel.set("job_id", std::string(job_id));
+    std::ostringstream text;
+    cancel.stringify(text);
+    return text.str();
+}
+
+}  // namespace
+
+RabbitmqTransport::~RabbitmqTransport() {
+    stop();
+}
+
+void RabbitmqTransport::configure(const sdk::PluginConfig& config, sdk::PluginContext& context) {
+    settings_ = read_settings(config);
+    log_ = &context.log;
+}
+
+void RabbitmqTransport::start() {
+    if (!settings_)
+        throw sdk::ConfigError("rabbitmq transport started before configure()");
+    publisher_ = std::make_unique<ConfirmingPublisher>(*settings_, *log_);
+    publisher_->start();
+    if (sink_ == nullptr) {
+        log_->write(sdk::LogLevel::warning,
+                    "rabbitmq transport has no event sink: worker events are not consumed");
+        return;
+    }
+    consumer_ = std::make_unique<EventConsumer>(*settings_, *sink_, *log_);
+    consumer_->start();
+}
+
+void RabbitmqTransport::stop() noexcept {
+    consumer_.reset();
+    publisher_.reset();
+}
+
+sdk::Health RabbitmqTransport::health() {
+    if (!publisher_)
+        return {false, "rabbitmq transport is not running"};
+    return publisher_->health();
+}
+
+std::vector<sdk::MetricSample> RabbitmqTransport::metrics() {
+    auto value = [](const auto& component, auto read) {
+        return component ? static_cast<double>(read(*component)) : 0.0;
+    };
+    double reconnects = value(publisher_, [](auto& p) { return p.reconnects(); }) +
+                        value(consumer_, [](auto& c) { return c.reconnects(); });
+    return {
+        {"visiongw_rabbitmq_reconnects_total", "Broker reconnections after a lost connection",
+         "counter", reconnects},
+        {"visiongw_rabbitmq_publish_failures_total",
+         "Publishes that failed (broker away, unroutable, nacked or unconfirmed in time)",
+         "counter", value(publisher_, [](auto& p) { return p.publish_failures(); })},
+        {"visiongw_rabbitmq_unconfirmed_messages", "Messages published and awaiting a confirm",
+         "gauge", value(publisher_, [](auto& p) { return p.unconfirmed(); })},
+        {"visiongw_rabbitmq_events_consumed_total", "Worker events handed to the job store",
+         "counter", value(consumer_, [](auto& c) { return c.events_consumed(); })},
+    };
+}
+
+ConfirmingPublisher& RabbitmqTransport::running_publisher() {
+    if (!publisher_)
+        throw sdk::Unavailable("rabbitmq transport is not running");
+    return *publisher_;
+}
+
+void RabbitmqTransport::publish(const sdk::JobMessage& message,
+                                std::chrono::milliseconds deadline) {
+    ConfirmingPublisher& publisher = running_publisher();
+    const amqp::Topology& topology = settings_->topology;
+    publisher.publish(job_scoped_message(topology.exchange, topology.routing_key, message.job_id,
+                                         message.request_id, message.body),
+                      deadline);
+}
+
+void RabbitmqTransport::broadcast_cancel(std::string_view job_id, std::string_view request_id) {
+    ConfirmingPublisher& publisher = running_publisher();
+    publisher.publish(job_scoped_message(settings_->topology.cancel_exchange, "", job_id,
+                                         request_id, cancel_body(job_id)),
+                      kCancelConfirmTimeout);
+}
+
+}  // namespace visiongw::rabbitmq

@@ -1,0 +1,373 @@
+// The rabbitmq transport against a real broker: each test uses its own exchanges and queues.
+#include "rabbitmq_transport.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "amqp/amqp_connection.h"
+#include "amqp/topology.h"
+#include "test_services.h"
+
+namespace visiongw::rabbitmq {
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+class StderrLog : public sdk::PluginLog {
+public:
+    void write(sdk::LogLevel, std::string_view message) override {
+        std::lock_guard lock(mutex_);
+        std::cerr << "[rabbitmq] " << message << '\n';
+    }
+
+private:
+    std::mutex mutex_;
+};
+
+// Records every event; `refuse` decides per event whether to throw instead.
+class RecordingSink : public sdk::WorkerEventSink {
+public:
+    std::function<void(std::string_view)> refuse = [](std::string_view) {};
+
+    void on_worker_event(std::string_view json) override {
+        std::lock_guard lock(mutex_);
+        events_.emplace_back(json);
+        arrived_.notify_all();
+        refuse(json);
+    }
+
+    // The events seen once there are at least `count` (or the timeout passed).
+    std::vector<std::string> wait_for(std::size_t count, std::chrono::milliseconds timeout = 10s) {
+        std::unique_lock lock(mutex_);
+        arrived_.wait_for(lock, timeout, [&] { return events_.size() >= count; });
+        return events_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable arrived_;
+    std::vector<std::string> events_;
+};
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;
+         std::this_thread::sleep_for(50ms)) {
+        if (condition())
+            return true;
+    }
+    return condition();
+}
+
+std::string random_suffix() {
+    std::random_device device;
+    return std::to_string(device()) + std::to_string(device());
+}
+
+std::optional<amqp::Delivery> next_delivery(amqp::AmqpConnection& connection,
+                                            std::chrono::milliseconds timeout) {
+    for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
+        auto event = connection.next_event(50ms);
+        if (event && std::holds_alternative<amqp::Delivery>(*event)) {
+            return std::get<amqp::Delivery>(*event);
+        }
+    }
+    return std::nullopt;
+}
+
+Poco::JSON::Object::Ptr parse(const std::string& json) {
+    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
+void rabbitmqctl(const std::string& command) {
+    std::string line =
+        "rabbitmqctl -q -n " + testing::rabbit_node() + " " + command + " >/dev/null";
+    ASSERT_EQ(std::system(line.c_str()), 0) << line;
+}
+
+class RabbitmqTransportTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        broker_ = amqp::parse_broker_url(testing::amqp_url());
+        std::string prefix = "test." + random_suffix();
+        topology_.exchange = prefix + ".jobs";
+        topology_.queue = prefix + ".jobs";
+        topology_.events_exchange = prefix + ".events";
+        topology_.events_queue = prefix + ".events";
+        topology_.cancel_exchange = prefix + ".cancel";
+        topology_.cancel_stream = prefix + ".cancellations";
+        options_ = {{"url", testing::amqp_url()},
+                    {"exchange", topology_.exchange},
+                    {"queue", topology_.queue},
+                    {"routing_key", topology_.routing_key},
+                    {"queue_type", std::string("classic")},
+                    {"delivery_limit", std::int64_t{5}},
+                    {"message_ttl_ms", std::int64_t{0}},
+                    {"events_exchange", topology_.events_exchange},
+                    {"events_queue", topology_.events_queue},
+                    {"cancel_exchange", topology_.cancel_exchange},
+                    {"cancel_stream", topology_.cancel_stream},
+                    {"cancel_retention", topology_.cancel_retention},
+                    {"heartbeat_seconds", std::int64_t{10}},
+                    {"connect_timeout_ms", std::int64_t{1000}},
+                    {"max_reconnect_backoff_ms", std::int64_t{500}}};
+    }
+
+    void TearDown() override {
+        transport_.reset();
+        amqp::AmqpConnection connection = connect();
+        for (const std::string& queue : {topology_.queue, topology_.dead_letter_queue(),
+                                         topology_.events_queue, topology_.cancel_stream}) {
+            connection.delete_queue(queue);
+        }
+        for (const std::string& exchange : {topology_.exchange, topology_.dead_letter_exchange(),
+                                            topology_.events_exchange, topology_.cancel_exchange}) {
+            connection.delete_exchange(exchange);
+        }
+    }
+
+    // Without `consume_events` no consumer thread redeclares what a test deletes.
+    RabbitmqTransport& start_transport(bool consume_events = true) {
+        transport_ = std::make_unique<RabbitmqTransport>();
+        transport_->configure(sdk::PluginConfig("rabbitmq", options_), context_);
+        if (consume_events)
+            transport_->set_event_sink(sink_);
+        transport_->start();
+        return *transport_;
+    }
+
+    amqp::AmqpConnection connect() { return amqp::AmqpConnection(broker_, {}); }
+
+    std::unique_ptr<amqp::AmqpConnection> consumer_of(const std::string& queue,
+                                                      const amqp::FieldTable& arguments = {}) {
+        auto connection =
+            std::make_unique<amqp::AmqpConnection>(broker_, amqp::ConnectionOptions{});
+        connection->set_prefetch(500);
+        connection->consume(queue, arguments);
+        return connection;
+    }
+
+    double metric(const std::string& name) {
+        for (const sdk::MetricSample& sample : transport_->metrics()) {
+            if (sample.name == name)
+                return sample.value;
+        }
+        ADD_FAILURE() << "no metric " << name;
+        return -1;
+    }
+
+    amqp::BrokerAddress broker_;
+    amqp::Topology topology_;
+    std::map<std::string, sdk::OptionValue> options_;
+    StderrLog log_;
+    sdk::PluginContext context_{log_};
+    RecordingSink sink_;
+    std::unique_ptr<RabbitmqTransport> transport_;
+};
+
+TEST_F(RabbitmqTransportTest, PublishedJobReachesTheQueuePersistentWithItsHeaders) {
+    RabbitmqTransport& transport = start_transport();
+    ASSERT_TRUE(transport.health().ok) << transport.health().detail;
+    const std::string body = R"({"schema_version":1,"job_id":"job-1","note":"ünïcode \" quote"})";
+
+    transport.publish({"job-1", "request-1", body}, 5s);
+
+    auto consumer = consumer_of(topology_.queue);
+    auto delivery = next_delivery(*consumer, 5s);
+    ASSERT_TRUE(delivery);
+    EXPECT_EQ(delivery->body, body);
+    EXPECT_EQ(delivery->properties.delivery_mode, amqp::kPersistent);
+    EXPECT_EQ(delivery->properties.content_type, "application/json");
+    EXPECT_EQ(delivery->properties.message_id, "job-1");
+    EXPECT_EQ(delivery->properties.headers["x-request-id"], "request-1");
+    EXPECT_EQ(metric("visiongw_rabbitmq_unconfirmed_messages"), 0);
+    EXPECT_EQ(metric("visiongw_rabbitmq_publish_failures_total"), 0);
+}
+
+TEST_F(RabbitmqTransportTest, ConcurrentPublishesAreAllConfirmedAndArriveOnce) {
+    RabbitmqTransport& transport = start_transport();
+    constexpr int kThreads = 16;
+    constexpr int kMessages = 200;
+    std::atomic<int> next{0};
+    std::atomic<int> confirmed{0};
+    std::vector<std::thread> publishers;
+    for (int t = 0; t < kThreads; ++t) {
+        publishers.emplace_back([&] {
+            for (int i = next++; i < kMessages; i = next++) {
+                std::string id = "job-" + std::to_string(i);
+                transport.publish({id, "request", R"({"job_id":")" + id + "\"}"}, 10s);
+                ++confirmed;
+            }
+        });
+    }
+    for (std::thread& publisher : publishers)
+        publisher.join();
+    ASSERT_EQ(confirmed, kMessages);
+
+    auto consumer = consumer_of(topology_.queue);
+    std::map<std::string, int> seen;
+    while (auto delivery = next_delivery(*consumer, 1s))
+        ++seen[delivery->properties.message_id];
+    ASSERT_EQ(seen.size(), static_cast<std::size_t>(kMessages));
+    for (const auto& [id, count] : seen)
+        EXPECT_EQ(count, 1) << id;
+}
+
+TEST_F(RabbitmqTransportTest, UnroutableJobIsRefused) {
+    RabbitmqTransport& transport = start_transport(false);
+    connect().delete_queue(topology_.queue);
+
+    auto started = Clock::now();
+    EXPECT_THROW(transport.publish({"job-1", "request-1", "{}"}, 5s), sdk::Unavailable);
+    EXPECT_LT(Clock::now() - started, 2s);
+    EXPECT_EQ(metric("visiongw_rabbitmq_publish_failures_total"), 1);
+    EXPECT_TRUE(transport.health().ok);
+}
+
+TEST_F(RabbitmqTransportTest, BrokerOutageFailsFastAndRecoversWithoutRestart) {
+    RabbitmqTransport& transport = start_transport();
+    ASSERT_TRUE(transport.health().ok);
+
+    rabbitmqctl("stop_app");
+    std::shared_ptr<void> restart(nullptr, [](void*) { rabbitmqctl("start_app"); });
+    ASSERT_TRUE(eventually([&] { return !transport.health().ok; }, 10s));
+    auto started = Clock::now();
+    try {
+        transport.publish({"job-lost", "request-1", "{}"}, 5s);
+        ADD_FAILURE() << "publish succeeded while the broker was stopped";
+    } catch (const sdk::Unavailable& error) {
+        EXPECT_NE(std::string(error.what()).find("is unreachable"), std::string::npos)
+            << error.what();
+    }
+    EXPECT_LT(Clock::now() - started, 2s);
+
+    restart.reset();
+    ASSERT_TRUE(eventually([&] { return transport.health().ok; }, 30s))
+        << transport.health().detail;
+    transport.publish({"job-kept", "request-2", "{}"}, 5s);
+    EXPECT_GE(metric("visiongw_rabbitmq_reconnects_total"), 1);
+
+    auto consumer = consumer_of(topology_.queue);
+    auto delivery = next_delivery(*consumer, 5s);
+    ASSERT_TRUE(delivery);
+    EXPECT_EQ(delivery->properties.message_id, "job-kept");
+    EXPECT_FALSE(next_delivery(*consumer, 500ms));
+}
+
+TEST_F(RabbitmqTransportTest, IdleConnectionsSurviveHeartbeats) {
+    options_["heartbeat_seconds"] = std::int64_t{1};
+    RabbitmqTransport& transport = start_transport();
+
+    std::this_thread::sleep_for(3500ms);
+
+    EXPECT_TRUE(transport.health().ok) << transport.health().detail;
+    EXPECT_EQ(metric("visiongw_rabbitmq_reconnects_total"), 0);
+    transport.publish({"job-1", "request-1", "{}"}, 5s);
+}
+
+TEST_F(RabbitmqTransportTest, WorkerEventReachesTheSink) {
+    start_transport();
+    const std::string event = R"({"schema_version":1,"job_id":"job-1","event":"started"})";
+
+    connect().publish(topology_.events_exchange, amqp::kEventRoutingKey, {}, event, true);
+
+    EXPECT_EQ(sink_.wait_for(1), std::vector<std::string>{event});
+    EXPECT_TRUE(
+        eventually([&] { return metric("visiongw_rabbitmq_events_consumed_total") == 1; }, 5s));
+}
+
+TEST_F(RabbitmqTransportTest, EventTheStoreCannotTakeIsRedelivered) {
+    std::atomic<int> refusals{0};
+    sink_.refuse = [&](std::string_view) {
+        if (refusals++ == 0)
+            throw sdk::Unavailable("job store down");
+    };
+    start_transport();
+    const std::string event = R"({"schema_version":1,"job_id":"job-1","event":"started"})";
+
+    connect().publish(topology_.events_exchange, amqp::kEventRoutingKey, {}, event, true);
+
+    EXPECT_EQ(sink_.wait_for(2), (std::vector<std::string>{event, event}));
+    EXPECT_TRUE(
+        eventually([&] { return metric("visiongw_rabbitmq_events_consumed_total") == 1; }, 5s));
+}
+
+TEST_F(RabbitmqTransportTest, RejectedJobBecomesAFailedEvent) {
+    RabbitmqTransport& transport = start_transport();
+    transport.publish({"job-7", "request-1", R"({"schema_version":1,"job_id":"job-7"})"}, 5s);
+
+    auto worker = consumer_of(topology_.queue);
+    auto job = next_delivery(*worker, 5s);
+    ASSERT_TRUE(job);
+    worker->nack(job->delivery_tag, false);
+
+    auto events = sink_.wait_for(1);
+    ASSERT_EQ(events.size(), 1u);
+    auto event = parse(events[0]);
+    EXPECT_EQ(event->getValue<int>("schema_version"), 1);
+    EXPECT_EQ(event->getValue<std::string>("job_id"), "job-7");
+    EXPECT_EQ(event->getValue<std::string>("event"), "failed");
+    auto error = event->getObject("error");
+    EXPECT_EQ(error->getValue<std::string>("code"), "dead_lettered");
+    EXPECT_NE(error->getValue<std::string>("message").find("(reason: rejected)"), std::string::npos)
+        << events[0];
+}
+
+TEST_F(RabbitmqTransportTest, CancellationLandsInTheCancelStream) {
+    RabbitmqTransport& transport = start_transport();
+
+    transport.broadcast_cancel("job-9", "request-9");
+
+    auto reader = consumer_of(topology_.cancel_stream, {{"x-stream-offset", std::string("first")}});
+    auto cancel = next_delivery(*reader, 5s);
+    ASSERT_TRUE(cancel);
+    EXPECT_EQ(cancel->properties.message_id, "job-9");
+    EXPECT_EQ(cancel->properties.delivery_mode, amqp::kPersistent);
+    EXPECT_EQ(cancel->body, R"({"schema_version":1,"job_id":"job-9"})");
+}
+
+TEST_F(RabbitmqTransportTest, QuorumQueueTakesJobs) {
+    options_["queue_type"] = std::string("quorum");
+    RabbitmqTransport& transport = start_transport();
+    ASSERT_TRUE(transport.health().ok) << transport.health().detail;
+    transport.publish({"job-q", "request-1", "{}"}, 5s);
+
+    auto consumer = consumer_of(topology_.queue);
+    auto delivery = next_delivery(*consumer, 5s);
+    ASSERT_TRUE(delivery);
+    EXPECT_EQ(delivery->properties.message_id, "job-q");
+}
+
+TEST_F(RabbitmqTransportTest, StopWithoutStartIsSafe) {
+    RabbitmqTransport transport;
+    transport.stop();
+    EXPECT_FALSE(transport.health().ok);
+    EXPECT_THROW(transport.publish({"job-1", "request-1", "{}"}, 1s), sdk::Unavailable);
+}
+
+TEST_F(RabbitmqTransportTest, UnusableConfigurationIsRejected) {
+    for (auto [key, value] : {std::pair{"queue_type", "fast"}, std::pair{"url", "http://host/"},
+                              std::pair{"url", "amqp://host:notaport/"}}) {
+        auto options = options_;
+        options[key] = std::string(value);
+        RabbitmqTransport transport;
+        EXPECT_THROW(transport.configure(sdk::PluginConfig("rabbitmq", options), context_),
+                     sdk::ConfigError)
+            << key << " = " << value;
+    }
+}
+
+}  // namespace
+}  // namespace visiongw::rabbitmq

@@ -1,0 +1,41 @@
+#include "transport_settings.h"
+
+#include <stdexcept>
+
+namespace visiongw::rabbitmq {
+
+TransportSettings read_settings(const sdk::PluginConfig& config) {
+    auto config_error = [&](const char* key, const std::exception& error) {
+        return sdk::ConfigError("[" + config.section() + "] " + key + ": " + error.what());
+    };
+    TransportSettings settings;
+    try {
+        settings.broker = amqp::parse_broker_url(config.get_string("url"));
+    } catch (const std::invalid_argument& error) {
+        throw config_error("url", error);
+    }
+    amqp::Topology& topology = settings.topology;
+    try {
+        topology.queue_type = amqp::parse_queue_type(config.get_string("queue_type"));
+    } catch (const std::invalid_argument& error) {
+        throw config_error("queue_type", error);
+    }
+    topology.exchange = config.get_string("exchange");
+    topology.queue = config.get_string("queue");
+    topology.routing_key = config.get_string("routing_key");
+    topology.delivery_limit = config.get_int("delivery_limit");
+    topology.message_ttl_ms = config.get_int("message_ttl_ms");
+    topology.events_exchange = config.get_string("events_exchange");
+    topology.events_queue = config.get_string("events_queue");
+    topology.cancel_exchange = config.get_string("cancel_exchange");
+    topology.cancel_stream = config.get_string("cancel_stream");
+    topology.cancel_retention = config.get_string("cancel_retention");
+    settings.connection.heartbeat = std::chrono::seconds(config.get_int("heartbeat_seconds"));
+    settings.connection.connect_timeout =
+        std::chrono::milliseconds(config.get_int("connect_timeout_ms"));
+    settings.max_reconnect_backoff =
+        std::chrono::milliseconds(config.get_int("max_reconnect_backoff_ms"));
+    return settings;
+}
+
+}  // namespace visiongw::rabbitmq

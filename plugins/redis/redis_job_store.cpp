@@ -1,0 +1,357 @@
+#include "redis_job_store.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/Exception.h>
+#include <Poco/SHA1Engine.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+
+namespace visiongw::redis {
+
+namespace {
+
+using Poco::Redis::Array;
+using Poco::Redis::BulkString;
+using Poco::Redis::RedisType;
+
+// The Lua twin of sdk::is_final, prepended to the scripts that need it.
+constexpr const char* kIsFinalLua = R"lua(
+local function is_final(status)
+  return status == 'completed' or status == 'failed' or status == 'cancelled'
+end
+)lua";
+
+// KEYS: job hash[, file set]. ARGV: ttl, job id, field, value, ...
+constexpr const char* kCreateLua = R"lua(
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+if KEYS[2] then
+  redis.call('SADD', KEYS[2], ARGV[2])
+  redis.call('EXPIRE', KEYS[2], ARGV[1])
+end
+return 1
+)lua";
+
+// KEYS: job hash. ARGV: status, progress or '', result_json, error_json, updated_at, ttl,
+// file set key prefix, job id. Returns {outcome[, HGETALL of the record]}.
+constexpr const char* kTransitionLua = R"lua(
+local key = KEYS[1]
+local current = redis.call('HGET', key, 'status')
+if not current then return {'not_found'} end
+local wanted = ARGV[1]
+if is_final(current) or wanted == 'queued' then
+  local outcome = (current == wanted) and 'already' or 'refused'
+  return {outcome, redis.call('HGETALL', key)}
+end
+local progress = tonumber(redis.call('HGET', key, 'progress')) or 0
+if wanted == 'completed' then
+  progress = 100
+elseif ARGV[2] ~= '' then
+  progress = math.max(progress, tonumber(ARGV[2]))
+end
+local fields = {'status', wanted, 'progress', tostring(math.floor(progress))}
+local given = {'result_json', ARGV[3], 'error_json', ARGV[4], 'updated_at', ARGV[5]}
+for i = 1, #given, 2 do
+  if given[i + 1] ~= '' then
+    table.insert(fields, given[i])
+    table.insert(fields, given[i + 1])
+  end
+end
+redis.call('HSET', key, unpack(fields))
+redis.call('EXPIRE', key, ARGV[6])
+local file_key = redis.call('HGET', key, 'file_key')
+if file_key and file_key ~= '' then
+  local file_set = ARGV[7] .. file_key
+  if is_final(wanted) then
+    redis.call('SREM', file_set, ARGV[8])
+  else
+    redis.call('SADD', file_set, ARGV[8])
+    redis.call('EXPIRE', file_set, ARGV[6])
+  end
+end
+return {'applied', redis.call('HGETALL', key)}
+)lua";
+
+// KEYS: job hash. ARGV: file set key prefix, job id.
+constexpr const char* kEraseLua = R"lua(
+local file_key = redis.call('HGET', KEYS[1], 'file_key')
+if file_key and file_key ~= '' then
+  redis.call('SREM', ARGV[1] .. file_key, ARGV[2])
+end
+return redis.call('DEL', KEYS[1])
+)lua";
+
+// KEYS: file set. ARGV: job key prefix, file key. Returns 1 when a live job refers to it.
+constexpr const char* kFileInUseLua = R"lua(
+local in_use = 0
+for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local job = redis.call('HMGET', ARGV[1] .. id, 'status', 'file_key')
+  if job[1] and not is_final(job[1]) and job[2] == ARGV[2] then
+    in_use = 1
+  else
+    redis.call('SREM', KEYS[1], id)
+  end
+end
+return in_use
+)lua";
+
+// A Lua script sent by EVALSHA, and by EVAL when the server does not know it yet (first use,
+// or after a restart emptied its script cache).
+class LuaScript {
+public:
+    explicit LuaScript(std::string source) : source_(std::move(source)), sha1_(sha1_hex(source_)) {}
+
+    RedisType::Ptr run(Poco::Redis::Client& client, const std::vector<std::string>& keys,
+                       const std::vector<std::string>& args) const {
+        try {
+            return send_command(client, command("EVALSHA", sha1_, keys, args));
+        } catch (const RedisErrorReply& error) {
+            if (!std::string_view(error.what()).starts_with("NOSCRIPT"))
+                throw;
+            return send_command(client, command("EVAL", source_, keys, args));
+        }
+    }
+
+private:
+    static std::string sha1_hex(const std::string& text) {
+        Poco::SHA1Engine engine;
+        engine.update(text);
+        return Poco::DigestEngine::digestToHex(engine.digest());
+    }
+
+    static Array command(const char* verb, const std::string& script,
+                         const std::vector<std::string>& keys,
+                         const std::vector<std::string>& args) {
+        Array command;
+        command << verb << script << std::to_string(keys.size()) << keys << args;
+        return command;
+    }
+
+    std::string source_;
+    std::string sha1_;
+};
+
+const LuaScript kCreate{kCreateLua};
+const LuaScript kTransition{std::string(kIsFinalLua) + kTransitionLua};
+const LuaScript kErase{kEraseLua};
+const LuaScript kFileInUse{std::string(kIsFinalLua) + kFileInUseLua};
+
+// The reply's value as T; a reply of another type is a protocol surprise (Poco::BadCastException).
+template <typename T>
+const T& reply_value(const RedisType& reply) {
+    const auto* typed = dynamic_cast<const Poco::Redis::Type<T>*>(&reply);
+    if (typed == nullptr)
+        throw Poco::BadCastException("unexpected Redis reply type");
+    return typed->value();
+}
+
+// The bulk strings of an array reply (a null or empty array gives none).
+std::vector<std::string> strings_of(const Array& array) {
+    std::vector<std::string> out;
+    if (array.isNull())
+        return out;
+    for (const auto& element : array) {
+        const BulkString& text = reply_value<BulkString>(*element);
+        out.push_back(text.isNull() ? std::string() : text.value());
+    }
+    return out;
+}
+
+// The JobRecord members stored as text, by hash field name.
+struct TextField {
+    const char* name;
+    std::string sdk::JobRecord::*member;
+};
+constexpr TextField kTextFields[] = {
+    {"id", &sdk::JobRecord::id},
+    {"tenant", &sdk::JobRecord::tenant},
+    {"analysis_type", &sdk::JobRecord::analysis_type},
+    {"parameters_json", &sdk::JobRecord::parameters_json},
+    {"file_json", &sdk::JobRecord::file_json},
+    {"file_key", &sdk::JobRecord::file_key},
+    {"request_id", &sdk::JobRecord::request_id},
+    {"created_at", &sdk::JobRecord::created_at},
+    {"updated_at", &sdk::JobRecord::updated_at},
+    {"result_json", &sdk::JobRecord::result_json},
+    {"error_json", &sdk::JobRecord::error_json},
+};
+
+// Field, value, field, value, ... for HSET.
+std::vector<std::string> hash_fields(const sdk::JobRecord& record) {
+    std::vector<std::string> out;
+    for (const auto& field : kTextFields) {
+        out.push_back(field.name);
+        out.push_back(record.*field.member);
+    }
+    out.insert(out.end(), {"status", std::string(sdk::to_string(record.status)), "progress",
+                           std::to_string(record.progress)});
+    return out;
+}
+
+// The record from HGETALL's field/value list; nullopt for an empty list (no such key).
+// Throws sdk::Error for a hash that is not a job record.
+std::optional<sdk::JobRecord> record_from(const std::vector<std::string>& fields) {
+    if (fields.empty())
+        return std::nullopt;
+    sdk::JobRecord record;
+    for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+        const std::string& name = fields[i];
+        const std::string& value = fields[i + 1];
+        if (name == "status") {
+            auto status = sdk::parse_job_status(value);
+            if (!status)
+                throw sdk::Error("redis job record has unknown status '" + value + "'");
+            record.status = *status;
+        } else if (name == "progress") {
+            std::from_chars(value.data(), value.data() + value.size(), record.progress);
+        } else {
+            auto field = std::find_if(std::begin(kTextFields), std::end(kTextFields),
+                                      [&](const TextField& f) { return name == f.name; });
+            if (field != std::end(kTextFields))
+                record.*field->member = value;
+        }
+    }
+    return record;
+}
+
+std::optional<sdk::TransitionOutcome> parse_outcome(const std::string& text) {
+    using sdk::TransitionOutcome;
+    for (auto [name, outcome] : {std::pair{"applied", TransitionOutcome::applied},
+                                 std::pair{"already", TransitionOutcome::already},
+                                 std::pair{"refused", TransitionOutcome::refused},
+                                 std::pair{"not_found", TransitionOutcome::not_found}}) {
+        if (text == name)
+            return outcome;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+void RedisJobStore::configure(const sdk::PluginConfig& config, sdk::PluginContext& context) {
+    log_ = &context.log;
+    const std::string& key_prefix = config.get_string("key_prefix");
+    job_key_prefix_ = key_prefix + "job:";
+    file_set_prefix_ = key_prefix + "file:";
+    ttl_seconds_ = std::to_string(config.get_int("ttl_seconds"));
+    pool_ = std::make_unique<RedisConnectionPool>(
+        parse_redis_url(config.get_string("url")),
+        static_cast<std::size_t>(config.get_int("pool_size")),
+        std::chrono::milliseconds(config.get_int("timeout_ms")));
+}
+
+void RedisJobStore::start() {
+    sdk::Health health = this->health();
+    if (health.ok) {
+        log_->write(sdk::LogLevel::info, "redis job store ready: " + health.detail);
+    } else {
+        log_->write(
+            sdk::LogLevel::warning,
+            "redis job store starts without Redis, will retry per request: " + health.detail);
+    }
+}
+
+void RedisJobStore::stop() noexcept {
+    pool_->close_idle();
+}
+
+sdk::Health RedisJobStore::health() {
+    try {
+        auto started = std::chrono::steady_clock::now();
+        pool_->with_client([](Poco::Redis::Client& client) {
+            Array ping;
+            ping << "PING";
+            send_command(client, ping);
+        });
+        std::chrono::duration<double, std::milli> latency =
+            std::chrono::steady_clock::now() - started;
+        char detail[96];
+        std::snprintf(detail, sizeof detail, "PONG from %s in %.2f ms",
+                      pool_->endpoint().address().c_str(), latency.count());
+        return {true, detail};
+    } catch (const sdk::Unavailable& error) {
+        return {false, error.what()};
+    }
+}
+
+std::vector<sdk::MetricSample> RedisJobStore::metrics() {
+    return {
+        {"visiongw_redis_errors_total",
+         "Redis job store calls that failed: Redis away, too slow, or answering an error",
+         "counter", static_cast<double>(pool_->errors_total())},
+        {"visiongw_redis_pool_connections", "Open connections in the Redis job store pool", "gauge",
+         static_cast<double>(pool_->open_connections())},
+    };
+}
+
+void RedisJobStore::create(const sdk::JobRecord& record) {
+    std::vector<std::string> keys{job_key(record.id)};
+    if (!record.file_key.empty() && !sdk::is_final(record.status)) {
+        keys.push_back(file_set_key(record.file_key));
+    }
+    std::vector<std::string> args{ttl_seconds_, record.id};
+    auto fields = hash_fields(record);
+    args.insert(args.end(), fields.begin(), fields.end());
+    pool_->with_client([&](Poco::Redis::Client& client) { kCreate.run(client, keys, args); });
+}
+
+std::optional<sdk::JobRecord> RedisJobStore::get(std::string_view id) {
+    Array command;
+    command << "HGETALL" << job_key(id);
+    auto fields = pool_->with_client([&](Poco::Redis::Client& client) {
+        return strings_of(reply_value<Array>(*send_command(client, command)));
+    });
+    return record_from(fields);
+}
+
+sdk::TransitionResult RedisJobStore::transition(std::string_view id, const sdk::JobChange& change) {
+    std::string progress =
+        change.progress ? std::to_string(std::clamp(*change.progress, 0, 100)) : std::string();
+    std::vector<std::string> args{std::string(sdk::to_string(change.status)),
+                                  progress,
+                                  change.result_json,
+                                  change.error_json,
+                                  change.updated_at,
+                                  ttl_seconds_,
+                                  file_set_prefix_,
+                                  std::string(id)};
+    auto [outcome, fields] = pool_->with_client([&](Poco::Redis::Client& client) {
+        RedisType::Ptr answer = kTransition.run(client, {job_key(id)}, args);
+        const auto& reply = reply_value<Array>(*answer);
+        std::vector<std::string> fields;
+        if (reply.size() > 1)
+            fields = strings_of(reply.get<Array>(1));
+        return std::pair{reply.get<BulkString>(0).value(), std::move(fields)};
+    });
+    auto parsed = parse_outcome(outcome);
+    if (!parsed)
+        throw sdk::Error("redis transition script answered '" + outcome + "'");
+    return {*parsed, record_from(fields)};
+}
+
+void RedisJobStore::erase(std::string_view id) {
+    std::vector<std::string> args{file_set_prefix_, std::string(id)};
+    pool_->with_client(
+        [&](Poco::Redis::Client& client) { kErase.run(client, {job_key(id)}, args); });
+}
+
+bool RedisJobStore::file_in_use(std::string_view file_key) {
+    std::vector<std::string> args{job_key_prefix_, std::string(file_key)};
+    return pool_->with_client([&](Poco::Redis::Client& client) {
+        return reply_value<Poco::Int64>(*kFileInUse.run(client, {file_set_key(file_key)}, args)) !=
+               0;
+    });
+}
+
+std::string RedisJobStore::job_key(std::string_view id) const {
+    return job_key_prefix_ + std::string(id);
+}
+
+std::string RedisJobStore::file_set_key(std::string_view file_key) const {
+    return file_set_prefix_ + std::string(file_key);
+}
+
+}  // namespace visiongw::redis

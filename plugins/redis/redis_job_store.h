@@ -1,0 +1,52 @@
+// The `redis` job store: one Redis hash per job plus a set of job ids per stored file.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redis_connection_pool.h"
+#include "visiongw/sdk/job_store.h"
+
+namespace visiongw::redis {
+
+// Keys: `<prefix>job:<id>` (hash of every JobRecord field) and `<prefix>file:<file_key>` (set
+// of ids of jobs that were not final when last written). Every write refreshes the TTL of
+// both. Transitions, file checks and erase run as Lua scripts, so each is atomic on the
+// server. Thread-safe after configure(); Redis being away throws sdk::Unavailable.
+class RedisJobStore final : public sdk::JobStore {
+public:
+    // Reads the options and parses the URL (ConfigError when it does not parse); does not
+    // connect.
+    void configure(const sdk::PluginConfig& config, sdk::PluginContext& context) override;
+    // Tries one connection and logs the outcome; never fails, connections are made lazily.
+    void start() override;
+    void stop() noexcept override;
+    sdk::Health health() override;
+    std::vector<sdk::MetricSample> metrics() override;
+
+    void create(const sdk::JobRecord& record) override;
+    std::optional<sdk::JobRecord> get(std::string_view id) override;
+    // A change to `queued` is refused. Progress only moves forward: a lower value than the
+    // stored one is ignored while the rest of the change still applies (outcome `applied`).
+    sdk::TransitionResult transition(std::string_view id, const sdk::JobChange& change) override;
+    void erase(std::string_view id) override;
+    // Counts only members whose hash still exists, is not final and names this file; other
+    // members are removed from the set on the way.
+    bool file_in_use(std::string_view file_key) override;
+
+private:
+    std::string job_key(std::string_view id) const;
+    std::string file_set_key(std::string_view file_key) const;
+
+    sdk::PluginLog* log_ = nullptr;
+    std::string job_key_prefix_;   // <key_prefix>job:
+    std::string file_set_prefix_;  // <key_prefix>file:
+    std::string ttl_seconds_;
+    std::unique_ptr<RedisConnectionPool> pool_;
+};
+
+}  // namespace visiongw::redis

@@ -1,0 +1,518 @@
+// RedisJobStore against a real redis-server: the shared test instance, and private ones for
+// outages and authentication so stopping them disturbs no other test.
+#include <Poco/Net/ServerSocket.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "redis_job_store.h"
+#include "test_services.h"
+
+namespace visiongw::redis {
+namespace {
+
+using namespace std::chrono_literals;
+using sdk::JobStatus;
+using sdk::TransitionOutcome;
+
+class RecordingLog : public sdk::PluginLog {
+public:
+    void write(sdk::LogLevel, std::string_view message) override {
+        std::lock_guard lock(mutex_);
+        lines.emplace_back(message);
+    }
+    std::vector<std::string> lines;
+
+private:
+    std::mutex mutex_;
+};
+
+sdk::PluginConfig store_config(const std::string& url, const std::string& key_prefix,
+                               std::int64_t timeout_ms = 2000, std::int64_t ttl_seconds = 600) {
+    return sdk::PluginConfig("redis", {{"url", url},
+                                       {"ttl_seconds", ttl_seconds},
+                                       {"pool_size", std::int64_t{4}},
+                                       {"timeout_ms", timeout_ms},
+                                       {"key_prefix", key_prefix}});
+}
+
+// A direct connection for looking behind the store's back.
+class RedisProbe {
+public:
+    explicit RedisProbe(const std::string& url) {
+        RedisEndpoint endpoint = parse_redis_url(url);
+        client_.connect(endpoint.host, endpoint.port);
+    }
+    Poco::Redis::RedisType::Ptr run(std::vector<std::string> words) {
+        Poco::Redis::Array command;
+        command << words;
+        return send_command(client_, command);
+    }
+    std::int64_t integer(std::vector<std::string> words) {
+        auto reply = run(std::move(words));
+        return dynamic_cast<Poco::Redis::Type<Poco::Int64>&>(*reply).value();
+    }
+    void delete_matching(const std::string& pattern) {
+        run({"EVAL", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end",
+             "0", pattern});
+    }
+
+private:
+    Poco::Redis::Client client_;
+};
+
+// A redis-server of the test's own on a free port, started and stopped like
+// scripts/lib/common.sh does.
+class PrivateRedis {
+public:
+    explicit PrivateRedis(std::string extra_args = "") : extra_args_(std::move(extra_args)) {
+        Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
+        port_ = std::to_string(probe.address().port());
+        probe.close();
+        dir_ = std::filesystem::temp_directory_path() /
+               ("visiongw-redis-test-" + std::to_string(::getpid()) + "-" + port_);
+        std::filesystem::create_directories(dir_);
+    }
+    ~PrivateRedis() {
+        resume();
+        stop();
+        std::filesystem::remove_all(dir_);
+    }
+
+    std::string url(const std::string& credentials = "") const {
+        return "redis://" + credentials + "127.0.0.1:" + port_;
+    }
+    void start() {
+        std::string command = "redis-server --bind 127.0.0.1 --port " + port_ + " --dir " +
+                              dir_.string() +
+                              " --save '' --appendonly no --daemonize yes --pidfile " + pid_file() +
+                              " --logfile " + (dir_ / "redis.log").string() + " " + extra_args_;
+        ASSERT_EQ(std::system(command.c_str()), 0) << command;
+        for (int i = 0; i < 100 && !answers(); ++i)
+            std::this_thread::sleep_for(50ms);
+        ASSERT_TRUE(answers()) << "redis-server on port " << port_ << " did not start";
+    }
+    void stop() {
+        if (!answers())
+            return;
+        std::string command =
+            "redis-cli -p " + port_ + " " + auth_args() + " shutdown nosave >/dev/null 2>&1";
+        std::system(command.c_str());
+        for (int i = 0; i < 100 && answers(); ++i)
+            std::this_thread::sleep_for(50ms);
+        std::filesystem::remove(pid_file());
+    }
+    // SIGSTOP: the server keeps its socket but never answers.
+    void freeze() { ::kill(pid(), SIGSTOP); }
+    void resume() {
+        if (pid() > 0)
+            ::kill(pid(), SIGCONT);
+    }
+
+private:
+    std::string pid_file() const { return (dir_ / "redis.pid").string(); }
+    pid_t pid() const {
+        std::ifstream in(pid_file());
+        pid_t pid = 0;
+        in >> pid;
+        return pid;
+    }
+    std::string auth_args() const {
+        auto at = extra_args_.find("--requirepass ");
+        return at == std::string::npos ? ""
+                                       : "-a " + extra_args_.substr(at + 14) + " --no-auth-warning";
+    }
+    bool answers() const {
+        std::string command =
+            "redis-cli -p " + port_ + " " + auth_args() + " ping 2>/dev/null | grep -q PONG";
+        return std::system(command.c_str()) == 0;
+    }
+
+    std::string extra_args_;
+    std::string port_;
+    std::filesystem::path dir_;
+};
+
+sdk::JobRecord queued_job(const std::string& id, const std::string& file_key = "abc.jpg") {
+    sdk::JobRecord record;
+    record.id = id;
+    record.tenant = "tenant-1";
+    record.analysis_type = "pest";
+    record.parameters_json = R"({"confidence_threshold":0.6,"return_details":false})";
+    record.file_json = R"({"sha256":"abc","size":10,"format":"jpeg"})";
+    record.file_key = file_key;
+    record.request_id = "req-" + id;
+    record.created_at = "2026-11-28T17:00:00Z";
+    record.updated_at = "2026-11-28T17:00:00Z";
+    return record;
+}
+
+sdk::JobChange change_to(JobStatus status, std::optional<int> progress = std::nullopt) {
+    sdk::JobChange change;
+    change.status = status;
+    change.progress = progress;
+    change.updated_at = "2026-11-28T17:00:05Z";
+    return change;
+}
+
+// A store on the shared test Redis under a key prefix of the test's own, removed afterwards.
+class RedisJobStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+        prefix_ =
+            std::string("visiongw-test:") + test->name() + ":" + std::to_string(::getpid()) + ":";
+        store_.configure(store_config(testing::redis_url(), prefix_, 2000, kTtlSeconds), context_);
+        store_.start();
+    }
+    void TearDown() override {
+        store_.stop();
+        probe_.delete_matching(prefix_ + "*");
+    }
+
+    static constexpr std::int64_t kTtlSeconds = 600;
+    RecordingLog log_;
+    sdk::PluginContext context_{log_};
+    RedisJobStore store_;
+    std::string prefix_;
+    RedisProbe probe_{testing::redis_url()};
+};
+
+TEST_F(RedisJobStoreTest, CreateThenGetReturnsEveryField) {
+    sdk::JobRecord record = queued_job("job-1");
+    record.status = JobStatus::processing;
+    record.progress = 42;
+    record.result_json = R"({"labels":["aphid"]})";
+    record.error_json = R"({"code":"none"})";
+    store_.create(record);
+
+    auto stored = store_.get("job-1");
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->id, record.id);
+    EXPECT_EQ(stored->tenant, record.tenant);
+    EXPECT_EQ(stored->analysis_type, record.analysis_type);
+    EXPECT_EQ(stored->status, record.status);
+    EXPECT_EQ(stored->progress, record.progress);
+    EXPECT_EQ(stored->parameters_json, record.parameters_json);
+    EXPECT_EQ(stored->file_json, record.file_json);
+    EXPECT_EQ(stored->file_key, record.file_key);
+    EXPECT_EQ(stored->request_id, record.request_id);
+    EXPECT_EQ(stored->created_at, record.created_at);
+    EXPECT_EQ(stored->updated_at, record.updated_at);
+    EXPECT_EQ(stored->result_json, record.result_json);
+    EXPECT_EQ(stored->error_json, record.error_json);
+}
+
+TEST_F(RedisJobStoreTest, GetUnknownJobIsEmpty) {
+    EXPECT_FALSE(store_.get("no-such-job"));
+}
+
+TEST_F(RedisJobStoreTest, RecordAndFileSetCarryTheTtl) {
+    store_.create(queued_job("job-1"));
+    for (const std::string& key : {prefix_ + "job:job-1", prefix_ + "file:abc.jpg"}) {
+        std::int64_t ttl = probe_.integer({"TTL", key});
+        EXPECT_GT(ttl, 0) << key;
+        EXPECT_LE(ttl, kTtlSeconds) << key;
+    }
+}
+
+TEST_F(RedisJobStoreTest, TransitionRefreshesTheTtl) {
+    store_.create(queued_job("job-1"));
+    probe_.run({"EXPIRE", prefix_ + "job:job-1", "5"});
+    store_.transition("job-1", change_to(JobStatus::processing, 10));
+    EXPECT_GT(probe_.integer({"TTL", prefix_ + "job:job-1"}), 5);
+}
+
+TEST_F(RedisJobStoreTest, JobRunsFromQueuedToCompleted) {
+    store_.create(queued_job("job-1"));
+
+    auto started = store_.transition("job-1", change_to(JobStatus::processing));
+    EXPECT_EQ(started.outcome, TransitionOutcome::applied);
+    ASSERT_TRUE(started.record);
+    EXPECT_EQ(started.record->status, JobStatus::processing);
+    EXPECT_EQ(started.record->updated_at, "2026-11-28T17:00:05Z");
+
+    auto progressed = store_.transition("job-1", change_to(JobStatus::processing, 40));
+    EXPECT_EQ(progressed.outcome, TransitionOutcome::applied);
+    EXPECT_EQ(progressed.record->progress, 40);
+
+    sdk::JobChange done = change_to(JobStatus::completed);
+    done.result_json = R"({"labels":["aphid"]})";
+    auto completed = store_.transition("job-1", done);
+    EXPECT_EQ(completed.outcome, TransitionOutcome::applied);
+    EXPECT_EQ(completed.record->status, JobStatus::completed);
+    EXPECT_EQ(completed.record->progress, 100);
+    EXPECT_EQ(completed.record->result_json, done.result_json);
+    EXPECT_EQ(store_.get("job-1")->status, JobStatus::completed);
+}
+
+TEST_F(RedisJobStoreTest, FinishedJobRefusesAnotherFinalState) {
+    store_.create(queued_job("job-1"));
+    store_.transition("job-1", change_to(JobStatus::completed));
+
+    auto late_failure = store_.transition("job-1", change_to(JobStatus::failed));
+    EXPECT_EQ(late_failure.outcome, TransitionOutcome::refused);
+    ASSERT_TRUE(late_failure.record);
+    EXPECT_EQ(late_failure.record->status, JobStatus::completed);
+    EXPECT_EQ(store_.transition("job-1", change_to(JobStatus::processing, 5)).outcome,
+              TransitionOutcome::refused);
+    EXPECT_EQ(store_.get("job-1")->status, JobStatus::completed);
+}
+
+TEST_F(RedisJobStoreTest, CancellingTwiceIsAlready) {
+    store_.create(queued_job("job-1"));
+    EXPECT_EQ(store_.transition("job-1", change_to(JobStatus::cancelled)).outcome,
+              TransitionOutcome::applied);
+    auto again = store_.transition("job-1", change_to(JobStatus::cancelled));
+    EXPECT_EQ(again.outcome, TransitionOutcome::already);
+    EXPECT_EQ(again.record->status, JobStatus::cancelled);
+}
+
+TEST_F(RedisJobStoreTest, TransitionOfUnknownJobIsNotFound) {
+    auto result = store_.transition("no-such-job", change_to(JobStatus::cancelled));
+    EXPECT_EQ(result.outcome, TransitionOutcome::not_found);
+    EXPECT_FALSE(result.record);
+}
+
+TEST_F(RedisJobStoreTest, ProgressNeverGoesBackwards) {
+    store_.create(queued_job("job-1"));
+    store_.transition("job-1", change_to(JobStatus::processing, 60));
+    auto late = store_.transition("job-1", change_to(JobStatus::processing, 30));
+    EXPECT_EQ(late.outcome, TransitionOutcome::applied);
+    EXPECT_EQ(late.record->progress, 60);
+    EXPECT_EQ(store_.get("job-1")->progress, 60);
+}
+
+TEST_F(RedisJobStoreTest, GoingBackToQueuedIsRefused) {
+    store_.create(queued_job("job-1"));
+    store_.transition("job-1", change_to(JobStatus::processing));
+    EXPECT_EQ(store_.transition("job-1", change_to(JobStatus::queued)).outcome,
+              TransitionOutcome::refused);
+    EXPECT_EQ(store_.get("job-1")->status, JobStatus::processing);
+}
+
+TEST_F(RedisJobStoreTest, ConcurrentCompleteAndCancelHaveExactlyOneWinner) {
+    for (int round = 0; round < 20; ++round) {
+        std::string id = "race-" + std::to_string(round);
+        store_.create(queued_job(id));
+        std::atomic<int> applied{0};
+        std::atomic<bool> go{false};
+        std::mutex winner_mutex;
+        std::optional<JobStatus> winner;
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 8; ++i) {
+            JobStatus wanted = i % 2 == 0 ? JobStatus::completed : JobStatus::cancelled;
+            threads.emplace_back([&, wanted] {
+                while (!go)
+                    std::this_thread::yield();
+                auto result = store_.transition(id, change_to(wanted));
+                if (result.outcome == TransitionOutcome::applied) {
+                    ++applied;
+                    std::lock_guard lock(winner_mutex);
+                    winner = wanted;
+                } else {
+                    EXPECT_TRUE(result.outcome == TransitionOutcome::already ||
+                                result.outcome == TransitionOutcome::refused);
+                }
+            });
+        }
+        go = true;
+        for (auto& thread : threads)
+            thread.join();
+        ASSERT_EQ(applied, 1) << id;
+        EXPECT_EQ(store_.get(id)->status, *winner);
+        JobStatus loser =
+            *winner == JobStatus::completed ? JobStatus::cancelled : JobStatus::completed;
+        EXPECT_EQ(store_.transition(id, change_to(loser)).outcome, TransitionOutcome::refused);
+        EXPECT_EQ(store_.get(id)->status, *winner);
+    }
+}
+
+TEST_F(RedisJobStoreTest, FileIsInUseUntilItsJobIsFinal) {
+    store_.create(queued_job("job-1", "shared.png"));
+    store_.create(queued_job("job-2", "shared.png"));
+    EXPECT_TRUE(store_.file_in_use("shared.png"));
+    EXPECT_FALSE(store_.file_in_use("other.png"));
+
+    store_.transition("job-1", change_to(JobStatus::processing, 50));
+    store_.transition("job-1", change_to(JobStatus::completed));
+    EXPECT_TRUE(store_.file_in_use("shared.png"));
+    store_.transition("job-2", change_to(JobStatus::failed));
+    EXPECT_FALSE(store_.file_in_use("shared.png"));
+}
+
+TEST_F(RedisJobStoreTest, JobCreatedFinalDoesNotHoldItsFile) {
+    sdk::JobRecord record = queued_job("job-1");
+    record.status = JobStatus::cancelled;
+    store_.create(record);
+    EXPECT_FALSE(store_.file_in_use(record.file_key));
+}
+
+TEST_F(RedisJobStoreTest, EraseRemovesRecordAndFileReference) {
+    store_.create(queued_job("job-1"));
+    store_.erase("job-1");
+    EXPECT_FALSE(store_.get("job-1"));
+    EXPECT_FALSE(store_.file_in_use("abc.jpg"));
+    EXPECT_EQ(probe_.integer({"EXISTS", prefix_ + "file:abc.jpg"}), 0);
+    store_.erase("job-1");  // erasing twice is harmless
+}
+
+TEST_F(RedisJobStoreTest, FileIsFreeWhenTheJobHashWentAway) {
+    store_.create(queued_job("deleted", "a.png"));
+    store_.create(queued_job("expired", "b.png"));
+    probe_.run({"DEL", prefix_ + "job:deleted"});
+    probe_.run({"PEXPIRE", prefix_ + "job:expired", "1"});
+    std::this_thread::sleep_for(20ms);
+
+    EXPECT_FALSE(store_.file_in_use("a.png"));
+    EXPECT_FALSE(store_.file_in_use("b.png"));
+    EXPECT_EQ(probe_.integer({"SISMEMBER", prefix_ + "file:a.png", "deleted"}), 0);
+}
+
+TEST_F(RedisJobStoreTest, HealthAndMetricsReportThePool) {
+    sdk::Health health = store_.health();
+    EXPECT_TRUE(health.ok) << health.detail;
+    EXPECT_NE(health.detail.find("PONG"), std::string::npos) << health.detail;
+    auto metrics = store_.metrics();
+    ASSERT_EQ(metrics.size(), 2u);
+    EXPECT_EQ(metrics[0].name, "visiongw_redis_errors_total");
+    EXPECT_EQ(metrics[0].value, 0);
+    EXPECT_EQ(metrics[1].name, "visiongw_redis_pool_connections");
+    EXPECT_GE(metrics[1].value, 1);
+}
+
+// Runs `call`, which must throw sdk::Unavailable, and returns how long it took.
+template <typename Call>
+std::chrono::milliseconds time_unavailable(Call&& call) {
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_THROW(call(), sdk::Unavailable);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 started);
+}
+
+TEST(RedisJobStoreOutage, StartsWithoutRedisAndHealsAfterRestarts) {
+    constexpr std::int64_t kTimeoutMs = 300;
+    PrivateRedis server;
+    RecordingLog log;
+    sdk::PluginContext context{log};
+    RedisJobStore store;
+    store.configure(store_config(server.url(), "visiongw-test:outage:", kTimeoutMs), context);
+    EXPECT_NO_THROW(store.start());
+    EXPECT_FALSE(store.health().ok);
+    auto elapsed = time_unavailable([&] { store.get("job-1"); });
+    EXPECT_LT(elapsed, 2 * std::chrono::milliseconds(kTimeoutMs));
+
+    server.start();
+    store.create(queued_job("job-1"));
+    EXPECT_TRUE(store.health().ok);
+
+    server.stop();
+    elapsed =
+        time_unavailable([&] { store.transition("job-1", change_to(JobStatus::processing)); });
+    EXPECT_LT(elapsed, 2 * std::chrono::milliseconds(kTimeoutMs));
+    sdk::Health down = store.health();
+    EXPECT_FALSE(down.ok);
+    EXPECT_NE(down.detail.find("redis 127.0.0.1:"), std::string::npos) << down.detail;
+
+    server.start();  // an empty server: the record is gone, the scripts must be loaded again
+    store.create(queued_job("job-1"));
+    EXPECT_EQ(store.transition("job-1", change_to(JobStatus::processing)).outcome,
+              TransitionOutcome::applied);
+    EXPECT_TRUE(store.file_in_use("abc.jpg"));
+    EXPECT_GT(store.metrics()[0].value, 0);
+}
+
+TEST(RedisJobStoreOutage, PooledConnectionsSurviveARestartUnnoticed) {
+    PrivateRedis server;
+    server.start();
+    RecordingLog log;
+    sdk::PluginContext context{log};
+    RedisJobStore store;
+    store.configure(store_config(server.url(), "visiongw-test:restart:", 300), context);
+    store.create(queued_job("job-1"));
+
+    server.stop();
+    server.start();
+    EXPECT_FALSE(store.get("job-1"));  // a stale idle connection is replaced, not reported
+    EXPECT_EQ(store.metrics()[0].value, 0);
+}
+
+TEST(RedisJobStoreOutage, FrozenRedisTimesOutInsteadOfHanging) {
+    constexpr std::int64_t kTimeoutMs = 300;
+    PrivateRedis server;
+    server.start();
+    RecordingLog log;
+    sdk::PluginContext context{log};
+    RedisJobStore store;
+    store.configure(store_config(server.url(), "visiongw-test:frozen:", kTimeoutMs), context);
+    store.create(queued_job("job-1"));
+
+    server.freeze();
+    auto elapsed = time_unavailable([&] { store.get("job-1"); });
+    EXPECT_GE(elapsed, std::chrono::milliseconds(kTimeoutMs) - 50ms);
+    EXPECT_LT(elapsed, 2 * std::chrono::milliseconds(kTimeoutMs));
+    server.resume();
+    EXPECT_TRUE(store.get("job-1"));
+}
+
+TEST(RedisJobStoreAuth, LogsInAndSelectsTheDatabase) {
+    PrivateRedis server("--requirepass s3cret");
+    server.start();
+    RecordingLog log;
+    sdk::PluginContext context{log};
+    RedisJobStore store;
+    store.configure(store_config(server.url(":s3cret@") + "/2", "visiongw-test:auth:"), context);
+    store.create(queued_job("job-1"));
+    EXPECT_TRUE(store.get("job-1"));
+
+    RedisJobStore other_database;
+    other_database.configure(store_config(server.url(":s3cret@") + "/0", "visiongw-test:auth:"),
+                             context);
+    EXPECT_FALSE(other_database.get("job-1"));
+
+    RedisJobStore wrong_password;
+    wrong_password.configure(store_config(server.url(":wrong@"), "visiongw-test:auth:"), context);
+    EXPECT_THROW(wrong_password.get("job-1"), sdk::Unavailable);
+}
+
+TEST(RedisJobStoreConfig, UnparsableUrlIsAConfigError) {
+    RecordingLog log;
+    sdk::PluginContext context{log};
+    for (std::string url : {"not a url", "http://127.0.0.1:6379", "redis://", "redis://host:port",
+                            "redis://127.0.0.1:6379/db", "redis://127.0.0.1:6379/0?x=1"}) {
+        RedisJobStore store;
+        try {
+            store.configure(store_config(url, "visiongw:"), context);
+            ADD_FAILURE() << url << " was accepted";
+        } catch (const sdk::ConfigError& error) {
+            EXPECT_NE(std::string(error.what()).find(url), std::string::npos) << error.what();
+        }
+    }
+}
+
+TEST(RedisJobStoreConfig, UrlFormsParse) {
+    RedisEndpoint plain = parse_redis_url("redis://10.0.0.5:6390");
+    EXPECT_EQ(plain.host, "10.0.0.5");
+    EXPECT_EQ(plain.port, 6390);
+    EXPECT_EQ(plain.database, 0);
+    EXPECT_TRUE(plain.password.empty());
+
+    RedisEndpoint secured = parse_redis_url("redis://:pa%3Ass@cache:6379/3");
+    EXPECT_EQ(secured.host, "cache");
+    EXPECT_EQ(secured.password, "pa:ss");
+    EXPECT_TRUE(secured.username.empty());
+    EXPECT_EQ(secured.database, 3);
+
+    EXPECT_EQ(parse_redis_url("redis://app:pw@cache").username, "app");
+    EXPECT_EQ(parse_redis_url("redis://cache").port, 6379);
+}
+
+}  // namespace
+}  // namespace visiongw::redis

@@ -1,0 +1,43 @@
+#include "amqp/topology.h"
+
+#include <stdexcept>
+
+namespace visiongw::amqp {
+
+QueueType parse_queue_type(std::string_view text) {
+    if (text == "classic")
+        return QueueType::classic;
+    if (text == "quorum")
+        return QueueType::quorum;
+    throw std::invalid_argument("queue type must be classic or quorum, not \"" + std::string(text) +
+                                "\"");
+}
+
+void declare_topology(AmqpConnection& connection, const Topology& topology) {
+    FieldTable job_queue_arguments{{"x-dead-letter-exchange", topology.dead_letter_exchange()}};
+    if (topology.queue_type == QueueType::quorum) {
+        job_queue_arguments["x-queue-type"] = std::string("quorum");
+        job_queue_arguments["x-delivery-limit"] = topology.delivery_limit;
+    }
+    if (topology.message_ttl_ms != 0)
+        job_queue_arguments["x-message-ttl"] = topology.message_ttl_ms;
+
+    connection.declare_exchange(topology.exchange, "direct");
+    connection.declare_queue(topology.queue, job_queue_arguments);
+    connection.bind_queue(topology.queue, topology.exchange, topology.routing_key);
+
+    connection.declare_exchange(topology.dead_letter_exchange(), "fanout");
+    connection.declare_queue(topology.dead_letter_queue());
+    connection.bind_queue(topology.dead_letter_queue(), topology.dead_letter_exchange(), "");
+
+    connection.declare_exchange(topology.events_exchange, "direct");
+    connection.declare_queue(topology.events_queue);
+    connection.bind_queue(topology.events_queue, topology.events_exchange, kEventRoutingKey);
+
+    connection.declare_exchange(topology.cancel_exchange, "fanout");
+    connection.declare_queue(topology.cancel_stream, {{"x-queue-type", std::string("stream")},
+                                                      {"x-max-age", topology.cancel_retention}});
+    connection.bind_queue(topology.cancel_stream, topology.cancel_exchange, "");
+}
+
+}  // namespace visiongw::amqp

@@ -1,0 +1,51 @@
+#include "json_log.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeFormatter.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Timestamp.h>
+
+#include <iostream>
+#include <mutex>
+
+namespace visiongw::worker::reference {
+namespace {
+
+const char* level_name(LogLevel level) {
+    switch (level) {
+        case LogLevel::debug:
+            return "debug";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::warning:
+            return "warning";
+        case LogLevel::error:
+            return "error";
+    }
+    return "info";
+}
+
+Poco::Dynamic::Var text_or_null(const std::string& text) {
+    return text.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(text);
+}
+
+}  // namespace
+
+void write_json_line(std::ostream& out, const LogRecord& record) {
+    Poco::JSON::Object line(Poco::JSON_PRESERVE_KEY_ORDER);
+    line.set("time", Poco::DateTimeFormatter::format(Poco::Timestamp(), "%Y-%m-%dT%H:%M:%S.%iZ"));
+    line.set("level", level_name(record.level));
+    line.set("message", record.message);
+    line.set("job_id", text_or_null(record.job_id));
+    line.set("request_id", text_or_null(record.request_id));
+    static std::mutex mutex;
+    std::lock_guard lock(mutex);
+    line.stringify(out);
+    out << '\n' << std::flush;
+}
+
+void log_to_stdout(const LogRecord& record) {
+    write_json_line(std::cout, record);
+}
+
+}  // namespace visiongw::worker::reference

@@ -1,0 +1,285 @@
+#include "broker_session.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/UUIDGenerator.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "amqp/amqp_connection.h"
+#include "amqp/topology.h"
+
+namespace visiongw::worker {
+namespace {
+
+using namespace std::chrono_literals;
+
+// How long the session thread waits for broker frames before it looks at new requests.
+constexpr auto kPollInterval = 20ms;
+// How long a job waits for a confirm or its marker before it gives the broker up.
+constexpr auto kAnswerTimeout = 30s;
+constexpr std::uint16_t kCancelStreamPrefetch = 256;
+constexpr auto kFirstReconnectDelay = 500ms;
+constexpr auto kLastReconnectDelay = 5000ms;
+
+std::string new_message_id() {
+    return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+}
+
+// Waits for the session thread's answer; a dropped request (lost connection) breaks its
+// promise.
+void await(std::future<void>& answer, const std::string& what) {
+    if (answer.wait_for(kAnswerTimeout) != std::future_status::ready) {
+        throw BrokerLost("the broker did not " + what + " within " +
+                         std::to_string(kAnswerTimeout.count()) + " s");
+    }
+    try {
+        answer.get();
+    } catch (const std::future_error&) {
+        throw BrokerLost("the broker connection was lost before it could " + what);
+    }
+}
+
+void refuse(std::promise<void>& promise, const std::string& reason) {
+    promise.set_exception(std::make_exception_ptr(BrokerLost(reason)));
+}
+
+}  // namespace
+
+BrokerSession::BrokerSession(const WorkerOptions& options, CancelBoard& board, const WorkerLog& log,
+                             std::function<void(JobDelivery)> on_job)
+    : options_(options), board_(board), log_(log), on_job_(std::move(on_job)) {}
+
+BrokerSession::~BrokerSession() {
+    stop();
+}
+
+void BrokerSession::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void BrokerSession::stop() {
+    stopping_ = true;
+    if (thread_.joinable())
+        thread_.join();
+}
+
+void BrokerSession::submit(Request request) {
+    std::lock_guard lock(mutex_);
+    // While disconnected the request is dropped: its promise breaks and the caller sees
+    // BrokerLost at once.
+    if (connected_)
+        requests_.push_back(std::move(request));
+}
+
+void BrokerSession::settle(const JobDelivery& delivery, Settlement settlement) {
+    submit(SettleRequest{delivery.connection, delivery.delivery_tag, settlement});
+}
+
+void BrokerSession::publish_event(const Job& job, const std::string& event_json, bool confirmed) {
+    Publication publication{options_.topology.events_exchange,
+                            amqp::kEventRoutingKey,
+                            new_message_id(),
+                            job.request_id,
+                            event_json,
+                            {}};
+    std::future<void> answer;
+    if (confirmed)
+        answer = publication.confirmed.emplace().get_future();
+    submit(std::move(publication));
+    if (confirmed)
+        await(answer, "confirm the event");
+}
+
+void BrokerSession::catch_up_cancellations() {
+    MarkerRequest request;
+    std::future<void> answer = request.seen.get_future();
+    submit(std::move(request));
+    await(answer, "return the marker on the cancel stream");
+}
+
+void BrokerSession::run() {
+    const amqp::BrokerAddress broker = amqp::parse_broker_url(options_.amqp_url);
+    auto reconnect_delay = std::chrono::milliseconds(kFirstReconnectDelay);
+    while (!stopping_) {
+        try {
+            amqp::AmqpConnection connection(broker, amqp::ConnectionOptions{});
+            amqp::declare_topology(connection, options_.topology);
+            connection.enable_confirms();
+            connection.set_prefetch(kCancelStreamPrefetch);
+            cancel_consumer_ = connection.consume(options_.topology.cancel_stream,
+                                                  {{"x-stream-offset", std::string("first")}});
+            connection.set_prefetch(static_cast<std::uint16_t>(options_.concurrency));
+            jobs_consumer_ = connection.consume(options_.topology.queue);
+            last_publish_tag_ = 0;
+            {
+                std::lock_guard lock(mutex_);
+                connected_ = true;
+                ++connection_id_;
+            }
+            log_.write(LogLevel::info, "connected to the broker at " + broker.endpoint() +
+                                           ", consuming " + options_.topology.queue);
+            reconnect_delay = kFirstReconnectDelay;
+            serve(connection);
+            abandon_connection("the worker is stopping");
+        } catch (const amqp::AmqpError& e) {
+            abandon_connection(e.what());
+            log_.write(LogLevel::warning, "broker connection failed (" + std::string(e.what()) +
+                                              "); retrying in " +
+                                              std::to_string(reconnect_delay.count()) + " ms");
+        }
+        for (auto waited = 0ms; waited < reconnect_delay && !stopping_; waited += 50ms) {
+            std::this_thread::sleep_for(50ms);
+        }
+        reconnect_delay = std::min(reconnect_delay * 2, kLastReconnectDelay);
+    }
+}
+
+void BrokerSession::serve(amqp::AmqpConnection& connection) {
+    // One request at a time, so that a failure drops (and breaks the promise of) only the
+    // request in hand; abandon_connection() answers the rest.
+    auto next_request = [this]() -> std::optional<Request> {
+        std::lock_guard lock(mutex_);
+        if (requests_.empty())
+            return std::nullopt;
+        Request request = std::move(requests_.front());
+        requests_.pop_front();
+        return request;
+    };
+    for (;;) {
+        while (auto request = next_request())
+            carry_out(connection, *request);
+        if (stopping_)
+            return;
+        std::optional<amqp::ChannelEvent> event = connection.next_event(kPollInterval);
+        if (!event)
+            continue;
+        if (auto* delivery = std::get_if<amqp::Delivery>(&*event)) {
+            if (delivery->consumer_tag == cancel_consumer_) {
+                on_cancel_stream(delivery->body);
+                connection.ack(delivery->delivery_tag);
+            } else {
+                auto request_id = delivery->properties.headers.find("x-request-id");
+                on_job_(JobDelivery{connection_id_, delivery->delivery_tag,
+                                    request_id == delivery->properties.headers.end()
+                                        ? std::string()
+                                        : request_id->second,
+                                    std::move(delivery->body)});
+            }
+        } else if (auto* confirm = std::get_if<amqp::PublisherConfirm>(&*event)) {
+            on_confirm(*confirm);
+        } else if (auto* returned = std::get_if<amqp::ReturnedMessage>(&*event)) {
+            log_.write(LogLevel::warning, "an event could not be routed by " + returned->exchange +
+                                              ": " + returned->reply_text);
+            for (auto& [tag, publication] : unconfirmed_) {
+                if (publication.message_id == returned->properties.message_id) {
+                    publication.returned = true;
+                }
+            }
+        }
+    }
+}
+
+void BrokerSession::carry_out(amqp::AmqpConnection& connection, Request& request) {
+    if (auto* publication = std::get_if<Publication>(&request)) {
+        publish(connection, *publication);
+    } else if (auto* marker = std::get_if<MarkerRequest>(&request)) {
+        Poco::JSON::Object body;
+        body.set("schema_version", 1);
+        std::string marker_id = new_message_id();
+        body.set("marker", marker_id);
+        std::ostringstream text;
+        body.stringify(text);
+        Publication publication{
+            options_.topology.cancel_exchange, "", marker_id, "", text.str(), {}};
+        publish(connection, publication);
+        markers_.emplace(marker_id, std::move(marker->seen));
+    } else {
+        const auto& settle = std::get<SettleRequest>(request);
+        if (settle.connection != connection_id_)
+            return;
+        switch (settle.settlement) {
+            case Settlement::ack:
+                connection.ack(settle.delivery_tag);
+                break;
+            case Settlement::dead_letter:
+                connection.nack(settle.delivery_tag, false);
+                break;
+            case Settlement::release:
+                connection.nack(settle.delivery_tag, true);
+                break;
+        }
+    }
+}
+
+void BrokerSession::publish(amqp::AmqpConnection& connection, Publication& publication) {
+    amqp::MessageProperties properties;
+    properties.content_type = "application/json";
+    properties.message_id = publication.message_id;
+    properties.delivery_mode = amqp::kPersistent;
+    if (!publication.request_id.empty()) {
+        properties.headers["x-request-id"] = publication.request_id;
+    }
+    const bool mandatory = publication.exchange == options_.topology.events_exchange;
+    connection.publish(publication.exchange, publication.routing_key, properties, publication.body,
+                       mandatory);
+    unconfirmed_.emplace(++last_publish_tag_,
+                         Unconfirmed{publication.message_id, std::move(publication.confirmed)});
+}
+
+void BrokerSession::on_cancel_stream(const std::string& body) {
+    Poco::JSON::Object::Ptr message;
+    try {
+        message = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+    } catch (const Poco::Exception& e) {
+        log_.write(LogLevel::warning, "ignored a cancel-stream entry that is not JSON");
+        return;
+    }
+    if (std::string job_id = message->optValue<std::string>("job_id", ""); !job_id.empty()) {
+        if (!board_.cancelled(job_id))
+            log_.write(LogLevel::debug, "job cancelled", job_id);
+        board_.cancel(job_id);
+    } else if (auto marker = markers_.find(message->optValue<std::string>("marker", ""));
+               marker != markers_.end()) {
+        marker->second.set_value();
+        markers_.erase(marker);
+    }
+}
+
+void BrokerSession::on_confirm(const amqp::PublisherConfirm& confirm) {
+    auto first = confirm.multiple ? unconfirmed_.begin() : unconfirmed_.find(confirm.delivery_tag);
+    auto last = confirm.multiple              ? unconfirmed_.upper_bound(confirm.delivery_tag)
+                : first == unconfirmed_.end() ? first
+                                              : std::next(first);
+    for (auto it = first; it != last; ++it) {
+        std::optional<std::promise<void>>& answer = it->second.confirmed;
+        if (!answer)
+            continue;
+        if (!confirm.ack) {
+            refuse(*answer, "the broker refused the event (basic.nack)");
+        } else if (it->second.returned) {
+            refuse(*answer, "the broker could not route the event to a queue");
+        } else {
+            answer->set_value();
+        }
+    }
+    unconfirmed_.erase(first, last);
+}
+
+void BrokerSession::abandon_connection(const std::string& reason) {
+    std::deque<Request> dropped;
+    {
+        std::lock_guard lock(mutex_);
+        connected_ = false;
+        dropped.swap(requests_);
+    }
+    // Destroying the promises breaks them: every waiter sees BrokerLost.
+    unconfirmed_.clear();
+    markers_.clear();
+    if (!dropped.empty()) {
+        log_.write(LogLevel::debug,
+                   std::to_string(dropped.size()) + " broker requests dropped: " + reason);
+    }
+}
+
+}  // namespace visiongw::worker

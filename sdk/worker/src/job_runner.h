@@ -1,0 +1,38 @@
+// One job from message to settlement, by the rules of sdk/PROTOCOL.md.
+#pragma once
+
+#include <string>
+
+#include "cancel_board.h"
+#include "job_channel.h"
+#include "visiongw/worker/worker.h"
+#include "worker_events.h"
+#include "worker_log.h"
+
+namespace visiongw::worker {
+
+// Parses, skips cancelled jobs, verifies the image, runs the analyzer with retries and a time
+// bound, publishes the events and decides how the message is settled. Thread-safe: one run()
+// per job, many at once. Holds references to everything it is given.
+class JobRunner {
+public:
+    JobRunner(const WorkerOptions& options, const Analyzer& analyzer, JobChannel& channel,
+              const CancelBoard& board, const WorkerLog& log);
+
+    // `request_id` is the message's x-request-id header.
+    Settlement run(const std::string& body, const std::string& request_id);
+
+private:
+    Settlement run_job(const Job& job);
+    Poco::JSON::Object::Ptr analyse_with_retries(const Job& job);
+    Poco::JSON::Object::Ptr attempt(const Job& job, std::FILE* image, int& reported_progress);
+
+    const WorkerOptions& options_;
+    const Analyzer& analyzer_;
+    JobChannel& channel_;
+    const CancelBoard& board_;
+    const WorkerLog& log_;
+    WorkerEvents events_;
+};
+
+}  // namespace visiongw::worker

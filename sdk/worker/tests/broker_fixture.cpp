@@ -1,0 +1,207 @@
+#include "broker_fixture.h"
+
+#include <Poco/JSON/Parser.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
+
+#include "test_images.h"
+#include "test_services.h"
+
+namespace visiongw::worker::testing {
+namespace {
+
+std::string unique_prefix() {
+    static std::atomic<int> counter{0};
+    return "worker-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+}
+
+std::unique_ptr<amqp::AmqpConnection> connect_to_test_broker() {
+    return std::make_unique<amqp::AmqpConnection>(
+        amqp::parse_broker_url(visiongw::testing::amqp_url()), amqp::ConnectionOptions{});
+}
+
+}  // namespace
+
+void BrokerFixture::SetUp() {
+    options_.amqp_url = visiongw::testing::amqp_url();
+    const std::string prefix = unique_prefix();
+    Topology& topology = options_.topology;
+    topology.exchange = prefix + ".jobs";
+    topology.queue = prefix + ".jobs";
+    topology.routing_key = "vision.analyze";
+    topology.events_exchange = prefix + ".events";
+    topology.events_queue = prefix + ".events";
+    topology.cancel_exchange = prefix + ".cancel";
+    topology.cancel_stream = prefix + ".cancellations";
+    options_.max_retries = 2;
+    options_.retry_backoff = std::chrono::milliseconds(50);
+    options_.max_analysis = std::chrono::seconds(30);
+    options_.worker_id = "test-worker";
+    connect();
+}
+
+void BrokerFixture::connect() {
+    broker_ = connect_to_test_broker();
+    amqp::declare_topology(*broker_, options_.topology);
+    broker_->set_prefetch(100);
+    events_consumer_ = broker_->consume(options_.topology.events_queue);
+    dead_consumer_ = broker_->consume(options_.topology.dead_letter_queue());
+}
+
+void BrokerFixture::restart_broker() {
+    broker_.reset();
+    const std::string rabbitmqctl = "rabbitmqctl -q -n " + visiongw::testing::rabbit_node();
+    ASSERT_EQ(std::system((rabbitmqctl + " stop_app >/dev/null").c_str()), 0);
+    ASSERT_EQ(std::system((rabbitmqctl + " start_app >/dev/null").c_str()), 0);
+    // Durable queues, the cancel stream above all, come back a little after the application.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    for (;;) {
+        try {
+            connect();
+            return;
+        } catch (const amqp::AmqpError&) {
+            if (std::chrono::steady_clock::now() > deadline)
+                throw;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        }
+    }
+}
+
+void BrokerFixture::TearDown() {
+    broker_.reset();
+    const Topology& topology = options_.topology;
+    auto cleaner = connect_to_test_broker();
+    for (const auto& queue : {topology.queue, topology.dead_letter_queue(), topology.events_queue,
+                              topology.cancel_stream}) {
+        cleaner->delete_queue(queue);
+    }
+    for (const auto& exchange : {topology.exchange, topology.dead_letter_exchange(),
+                                 topology.events_exchange, topology.cancel_exchange}) {
+        cleaner->delete_exchange(exchange);
+    }
+}
+
+std::string BrokerFixture::job_message(const std::string& job_id, const std::string& path,
+                                       const std::string& analysis_type,
+                                       std::optional<std::string> file_hash) const {
+    Poco::JSON::Object::Ptr metadata = new Poco::JSON::Object;
+    metadata->set("format", path.ends_with(".png") ? "png" : "jpeg");
+    metadata->set("size_bytes", size_of_file(path));
+    metadata->set("original_filename", "leaf");
+    metadata->set("content_type", path.ends_with(".png") ? "image/png" : "image/jpeg");
+    Poco::JSON::Object::Ptr parameters = new Poco::JSON::Object;
+    parameters->set("confidence_threshold", 0.6);
+    parameters->set("return_details", false);
+    parameters->set("custom_prompt", Poco::Dynamic::Var());
+    Poco::JSON::Object message;
+    message.set("schema_version", 1);
+    message.set("job_id", job_id);
+    message.set("analysis_type", analysis_type);
+    message.set("file_path", path);
+    message.set("file_hash", file_hash.value_or(sha256_of_file(path)));
+    message.set("metadata", metadata);
+    message.set("parameters", parameters);
+    message.set("timestamp", "2026-11-28T17:00:00Z");
+    std::ostringstream text;
+    message.stringify(text);
+    return text.str();
+}
+
+void BrokerFixture::publish_job(const std::string& job_id, const std::string& body) {
+    amqp::MessageProperties properties;
+    properties.content_type = "application/json";
+    properties.message_id = job_id;
+    properties.delivery_mode = amqp::kPersistent;
+    properties.headers["x-request-id"] = "req-" + job_id;
+    broker_->publish(options_.topology.exchange, options_.topology.routing_key, properties, body,
+                     true);
+}
+
+void BrokerFixture::publish_cancel(const std::string& job_id) {
+    amqp::MessageProperties properties;
+    properties.content_type = "application/json";
+    properties.message_id = job_id;
+    properties.delivery_mode = amqp::kPersistent;
+    broker_->publish(options_.topology.cancel_exchange, "", properties,
+                     R"({"schema_version": 1, "job_id": ")" + job_id + "\"}", false);
+}
+
+template <typename Done>
+void BrokerFixture::observe(std::chrono::milliseconds timeout, Done done) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+        auto event = broker_->next_event(std::chrono::milliseconds(50));
+        if (!event)
+            continue;
+        auto* delivery = std::get_if<amqp::Delivery>(&*event);
+        if (delivery == nullptr)
+            continue;
+        broker_->ack(delivery->delivery_tag);
+        if (delivery->consumer_tag == events_consumer_) {
+            auto header = delivery->properties.headers.find("x-request-id");
+            events_.push_back(
+                {Poco::JSON::Parser().parse(delivery->body).extract<Poco::JSON::Object::Ptr>(),
+                 header == delivery->properties.headers.end() ? "" : header->second});
+        } else if (delivery->consumer_tag == dead_consumer_) {
+            dead_letters_.push_back(std::move(*delivery));
+        } else {
+            leftover_jobs_.push_back(std::move(*delivery));
+        }
+    }
+}
+
+std::vector<ObservedEvent> BrokerFixture::events_of(const std::string& job_id) const {
+    std::vector<ObservedEvent> found;
+    for (const auto& event : events_) {
+        if (event.body->getValue<std::string>("job_id") == job_id)
+            found.push_back(event);
+    }
+    return found;
+}
+
+std::vector<ObservedEvent> BrokerFixture::events_until(const std::string& job_id,
+                                                       const std::string& last,
+                                                       std::chrono::milliseconds timeout) {
+    observe(timeout, [&] {
+        auto found = events_of(job_id);
+        return !found.empty() && found.back().name() == last;
+    });
+    return events_of(job_id);
+}
+
+std::vector<ObservedEvent> BrokerFixture::events_until_final(const std::string& job_id,
+                                                             std::chrono::milliseconds timeout) {
+    observe(timeout, [&] {
+        auto found = events_of(job_id);
+        return !found.empty() &&
+               (found.back().name() == "completed" || found.back().name() == "failed");
+    });
+    return events_of(job_id);
+}
+
+std::vector<ObservedEvent> BrokerFixture::events_within(const std::string& job_id,
+                                                        std::chrono::milliseconds window) {
+    observe(window, [] { return false; });
+    return events_of(job_id);
+}
+
+std::optional<amqp::Delivery> BrokerFixture::next_dead_letter(std::chrono::milliseconds timeout) {
+    observe(timeout, [&] { return !dead_letters_.empty(); });
+    if (dead_letters_.empty())
+        return std::nullopt;
+    amqp::Delivery first = std::move(dead_letters_.front());
+    dead_letters_.erase(dead_letters_.begin());
+    return first;
+}
+
+bool BrokerFixture::job_queue_drained(std::chrono::milliseconds window) {
+    broker_->consume(options_.topology.queue);
+    observe(window, [&] { return !leftover_jobs_.empty(); });
+    return leftover_jobs_.empty();
+}
+
+}  // namespace visiongw::worker::testing

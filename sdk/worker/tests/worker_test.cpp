@@ -1,0 +1,312 @@
+// The worker library end to end against the real broker, publishing and watching like the
+// gateway.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "broker_fixture.h"
+#include "builtin_analyzer.h"
+#include "http_analyzer.h"
+#include "http_service.h"
+#include "test_images.h"
+#include "visiongw/worker/worker.h"
+
+namespace visiongw::worker::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class WorkerTest : public BrokerFixture {
+protected:
+    void TearDown() override {
+        stop_worker();
+        BrokerFixture::TearDown();
+    }
+
+    void start_worker(Analyzer analyzer) {
+        worker_ = std::make_unique<Worker>(options_, std::move(analyzer));
+        runner_ = std::thread([this] { worker_->run(); });
+    }
+
+    void stop_worker() {
+        if (!worker_)
+            return;
+        worker_->stop();
+        runner_.join();
+        worker_.reset();
+    }
+
+    // An analyzer that only records which jobs it was called for.
+    Analyzer recording_analyzer() {
+        return [this](AnalysisContext& context) {
+            std::lock_guard lock(mutex_);
+            analysed_.push_back(context.job().job_id);
+            Poco::JSON::Object::Ptr result = new Poco::JSON::Object;
+            result->set("ok", true);
+            return result;
+        };
+    }
+
+    std::vector<std::string> analysed() {
+        std::lock_guard lock(mutex_);
+        return analysed_;
+    }
+
+    std::string leaf_png() {
+        std::string path = dir_.file("leaf.png");
+        write_png(path, 64, 300, kLeafGreen, kLesionBrown, 0.2);
+        return path;
+    }
+
+    ScratchDir dir_;
+    std::unique_ptr<Worker> worker_;
+    std::thread runner_;
+    std::mutex mutex_;
+    std::vector<std::string> analysed_;
+};
+
+std::vector<std::string> names_of(const std::vector<ObservedEvent>& events) {
+    std::vector<std::string> names;
+    for (const auto& event : events)
+        names.push_back(event.name());
+    return names;
+}
+
+TEST_F(WorkerTest, RunsAJobAndReportsStartedProgressAndCompletedInOrder) {
+    publish_job("job-ok", job_message("job-ok", leaf_png()));
+    start_worker(reference::analyse_colours);
+
+    auto events = events_until_final("job-ok", 15s);
+
+    ASSERT_GE(events.size(), 3u);
+    EXPECT_EQ(events.front().name(), "started");
+    EXPECT_EQ(events.back().name(), "completed");
+    int last_progress = -1;
+    for (std::size_t i = 1; i + 1 < events.size(); ++i) {
+        ASSERT_EQ(events[i].name(), "progress");
+        int progress = events[i].body->getValue<int>("progress");
+        EXPECT_GT(progress, last_progress);
+        EXPECT_LE(progress, 100);
+        last_progress = progress;
+    }
+    for (const auto& event : events) {
+        EXPECT_EQ(event.body->getValue<int>("schema_version"), 1);
+        EXPECT_EQ(event.body->getValue<std::string>("worker_id"), "test-worker");
+        EXPECT_FALSE(event.body->getValue<std::string>("timestamp").empty());
+        EXPECT_EQ(event.request_id, "req-job-ok");
+    }
+    Poco::JSON::Object::Ptr result = events.back().body->getObject("result");
+    ASSERT_FALSE(result.isNull());
+    EXPECT_EQ(result->getValue<std::string>("analyzer"), "builtin-demo");
+    EXPECT_EQ(result->getValue<std::uint64_t>("pixels_analyzed"), 64u * 300u);
+    EXPECT_NEAR(result->getValue<double>("lesion_score"), 0.2, 0.01);
+    stop_worker();
+    EXPECT_TRUE(job_queue_drained(500ms)) << "the job was not acknowledged";
+}
+
+TEST_F(WorkerTest, JobCancelledBeforeTheWorkerStartsIsNeverAnalysed) {
+    const std::string image = leaf_png();
+    publish_cancel("job-cancelled");
+    publish_job("job-cancelled", job_message("job-cancelled", image));
+    publish_job("job-after", job_message("job-after", image));
+    start_worker(recording_analyzer());
+
+    auto after = events_until_final("job-after", 15s);
+
+    ASSERT_FALSE(after.empty());
+    EXPECT_EQ(after.back().name(), "completed");
+    EXPECT_EQ(analysed(), std::vector<std::string>{"job-after"});
+    EXPECT_TRUE(events_within("job-cancelled", 200ms).empty());
+    stop_worker();
+    EXPECT_TRUE(job_queue_drained(500ms)) << "the cancelled job was not acknowledged";
+}
+
+TEST_F(WorkerTest, RunningJobSeesItsCancellationWithinASecondAndReportsNothingFinal) {
+    std::atomic<bool> running{false};
+    std::atomic<bool> stopped{false};
+    start_worker([&](AnalysisContext& context) -> Poco::JSON::Object::Ptr {
+        context.progress(10);
+        running = true;
+        while (!context.cancelled())
+            std::this_thread::sleep_for(10ms);
+        stopped = true;
+        throw AnalysisError("stopped", "cancelled", false);
+    });
+    publish_job("job-running", job_message("job-running", leaf_png()));
+    for (auto waited = 0ms; !running && waited < 10s; waited += 10ms)
+        std::this_thread::sleep_for(10ms);
+    ASSERT_TRUE(running);
+
+    const auto cancelled_at = std::chrono::steady_clock::now();
+    publish_cancel("job-running");
+    while (!stopped && std::chrono::steady_clock::now() - cancelled_at < 5s) {
+        std::this_thread::sleep_for(5ms);
+    }
+
+    EXPECT_TRUE(stopped);
+    EXPECT_LT(std::chrono::steady_clock::now() - cancelled_at, 1s);
+    EXPECT_EQ(names_of(events_within("job-running", 1s)),
+              (std::vector<std::string>{"started", "progress"}));
+    stop_worker();
+    EXPECT_TRUE(job_queue_drained(500ms)) << "the cancelled job was not acknowledged";
+}
+
+TEST_F(WorkerTest, UnusableMessageIsDeadLettered) {
+    start_worker(recording_analyzer());
+    publish_job("job-garbage", "this is not JSON");
+    publish_job("job-old-schema", R"({"schema_version": 99, "job_id": "job-old-schema"})");
+
+    auto first = next_dead_letter(10s);
+    auto second = next_dead_letter(5s);
+
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(first->body, "this is not JSON");
+    EXPECT_EQ(first->properties.message_id, "job-garbage");
+    EXPECT_EQ(first->properties.headers["x-first-death-reason"], "rejected");
+    EXPECT_EQ(second->properties.message_id, "job-old-schema");
+    EXPECT_TRUE(analysed().empty());
+}
+
+TEST_F(WorkerTest, ImageWithAnotherHashFailsAsFileMismatchWithoutAnalysis) {
+    start_worker(recording_analyzer());
+    publish_job("job-mismatch",
+                job_message("job-mismatch", leaf_png(), "pest", std::string(64, 'a')));
+
+    auto events = events_until_final("job-mismatch", 10s);
+
+    EXPECT_EQ(names_of(events), (std::vector<std::string>{"started", "failed"}));
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().body->getObject("error")->getValue<std::string>("code"),
+              "file_mismatch");
+    EXPECT_TRUE(analysed().empty());
+}
+
+TEST_F(WorkerTest, AttemptOverMaxAnalysisSecondsFailsAsTimeout) {
+    options_.max_analysis = 1s;
+    options_.max_retries = 0;
+    start_worker([](AnalysisContext& context) -> Poco::JSON::Object::Ptr {
+        while (!context.cancelled())
+            std::this_thread::sleep_for(10ms);
+        return new Poco::JSON::Object;
+    });
+    publish_job("job-slow", job_message("job-slow", leaf_png()));
+
+    auto events = events_until_final("job-slow", 10s);
+
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().name(), "failed");
+    EXPECT_EQ(events.back().body->getObject("error")->getValue<std::string>("code"), "timeout");
+}
+
+TEST_F(WorkerTest, RetryableHttpFailureIsRetriedUpToMaxRetriesThenFailsWithTheReason) {
+    HttpService vision([](const std::string&) { return CannedAnswer{503, R"({"busy": true})"}; });
+    start_worker(reference::HttpAnalyzer({vision.url(), "", 2000ms}));
+    publish_job("job-503", job_message("job-503", leaf_png()));
+
+    auto events = events_until_final("job-503", 15s);
+
+    EXPECT_EQ(names_of(events), (std::vector<std::string>{"started", "failed"}));
+    ASSERT_FALSE(events.empty());
+    Poco::JSON::Object::Ptr error = events.back().body->getObject("error");
+    EXPECT_EQ(error->getValue<std::string>("code"), "vision_service_error");
+    EXPECT_NE(error->getValue<std::string>("message").find("503"), std::string::npos);
+    EXPECT_EQ(vision.bodies().size(), 3u);  // the first attempt and max_retries = 2
+}
+
+TEST_F(WorkerTest, ReconnectsAfterTheBrokerWasAway) {
+    const std::string image = leaf_png();
+    start_worker(recording_analyzer());
+    publish_job("job-before", job_message("job-before", image));
+    ASSERT_EQ(events_until_final("job-before", 10s).back().name(), "completed");
+
+    restart_broker();
+    publish_job("job-after", job_message("job-after", image));
+
+    auto events = events_until_final("job-after", 30s);
+    ASSERT_FALSE(events.empty());
+    EXPECT_EQ(events.back().name(), "completed");
+}
+
+// Runs the visiongw-worker executable with a clean environment; SIGKILLs it if still running
+// when destroyed.
+class WorkerProcess {
+public:
+    WorkerProcess(const std::string& config_path, const std::string& log_path) {
+        std::vector<std::string> arguments{VISIONGW_WORKER_EXECUTABLE, "--config", config_path};
+        std::vector<char*> argv;
+        for (auto& argument : arguments)
+            argv.push_back(argument.data());
+        argv.push_back(nullptr);
+        char path_variable[] = "PATH=/usr/bin:/bin";
+        char* environment[] = {path_variable, nullptr};
+        posix_spawn_file_actions_t actions;
+        posix_spawn_file_actions_init(&actions);
+        posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
+                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int status = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environment);
+        posix_spawn_file_actions_destroy(&actions);
+        if (status != 0)
+            throw std::runtime_error("cannot start " + arguments[0]);
+    }
+    ~WorkerProcess() {
+        if (pid_ > 0)
+            stop(SIGKILL);
+    }
+
+    // Sends `signal` and returns the exit status from waitpid.
+    int stop(int signal) {
+        kill(pid_, signal);
+        int status = 0;
+        waitpid(pid_, &status, 0);
+        pid_ = -1;
+        return status;
+    }
+
+private:
+    pid_t pid_ = -1;
+};
+
+TEST_F(WorkerTest, JobOfAKilledWorkerProcessIsRedeliveredAndCompletedOnce) {
+    HttpService vision([](const std::string&) {
+        return CannedAnswer{200, R"({"labels": ["leaf"]})", 1500ms};
+    });
+    const Topology& topology = options_.topology;
+    const std::string config = dir_.file("visiongw.ini");
+    std::ofstream(config) << "[rabbitmq]\nurl = " << options_.amqp_url
+                          << "\nexchange = " << topology.exchange << "\nqueue = " << topology.queue
+                          << "\nevents_exchange = " << topology.events_exchange
+                          << "\nevents_queue = " << topology.events_queue
+                          << "\ncancel_exchange = " << topology.cancel_exchange
+                          << "\ncancel_stream = " << topology.cancel_stream
+                          << "\n[worker]\nanalyzer = http\nvision_service_url = " << vision.url()
+                          << "\n";
+    const std::string log = dir_.file("worker.log");
+    publish_job("job-killed", job_message("job-killed", leaf_png()));
+
+    auto first = std::make_unique<WorkerProcess>(config, log);
+    ASSERT_EQ(names_of(events_until("job-killed", "started", 10s)),
+              std::vector<std::string>{"started"});
+    std::this_thread::sleep_for(200ms);  // the vision service is answering now
+    int killed = first->stop(SIGKILL);
+    EXPECT_TRUE(WIFSIGNALED(killed));
+
+    WorkerProcess second(config, log);
+    events_until_final("job-killed", 15s);
+    auto names = names_of(events_within("job-killed", 500ms));
+
+    EXPECT_EQ(std::count(names.begin(), names.end(), "completed"), 1) << std::ifstream(log).rdbuf();
+    EXPECT_EQ(std::count(names.begin(), names.end(), "started"), 2);
+    EXPECT_EQ(vision.bodies().size(), 2u);
+    int status = second.stop(SIGTERM);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+}
+
+}  // namespace
+}  // namespace visiongw::worker::testing

@@ -1,0 +1,262 @@
+#include "image_probe.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <stdexcept>
+
+namespace visiongw::core {
+namespace {
+
+using namespace std::string_literals;
+
+// Little- and big-endian integers as bytes, to write headers by hand.
+std::string le(std::uint32_t value, int bytes) {
+    std::string out;
+    for (int i = 0; i < bytes; ++i)
+        out += static_cast<char>(value >> (8 * i) & 0xFF);
+    return out;
+}
+std::string be(std::uint32_t value, int bytes) {
+    std::string out;
+    for (int i = bytes - 1; i >= 0; --i)
+        out += static_cast<char>(value >> (8 * i) & 0xFF);
+    return out;
+}
+
+std::string png(std::uint32_t width, std::uint32_t height) {
+    return "\x89PNG\r\n\x1A\n"s + be(13, 4) + "IHDR" + be(width, 4) + be(height, 4) +
+           "\x08\x02\0\0\0"s + be(0, 4) + be(0, 4) + "IEND" + be(0, 4);
+}
+
+std::string gif(std::uint16_t width, std::uint16_t height) {
+    return "GIF89a" + le(width, 2) + le(height, 2) + "\0\0\0;"s;
+}
+
+std::string bmp(std::int32_t width, std::int32_t height) {
+    return "BM" + le(58, 4) + le(0, 4) + le(54, 4) + le(40, 4) +
+           le(static_cast<std::uint32_t>(width), 4) + le(static_cast<std::uint32_t>(height), 4) +
+           le(1, 2) + le(24, 2) + std::string(24, '\0') + "\xFF\0\0\0"s;
+}
+
+std::string bmp_core(std::uint16_t width, std::uint16_t height) {
+    return "BM" + le(30, 4) + le(0, 4) + le(26, 4) + le(12, 4) + le(width, 2) + le(height, 2) +
+           le(1, 2) + le(24, 2) + "\xFF\0\0\0"s;
+}
+
+std::string riff(const std::string& chunk) {
+    return "RIFF" + le(static_cast<std::uint32_t>(chunk.size() + 4), 4) + "WEBP" + chunk;
+}
+std::string webp_lossy(std::uint16_t width, std::uint16_t height) {
+    const std::string frame = "\x30\x01\x00\x9D\x01\x2A"s + le(width, 2) + le(height, 2) + "data";
+    return riff("VP8 " + le(static_cast<std::uint32_t>(frame.size()), 4) + frame);
+}
+std::string webp_lossless(std::uint32_t width, std::uint32_t height) {
+    const std::string bits = le((width - 1) | (height - 1) << 14, 4);
+    return riff("VP8L" + le(5, 4) + "\x2F" + bits);
+}
+std::string webp_extended(std::uint32_t width, std::uint32_t height) {
+    return riff("VP8X" + le(10, 4) + le(0, 4) + le(width - 1, 3) + le(height - 1, 3));
+}
+
+// A TIFF whose IFD0 holds ImageWidth as SHORT and ImageLength as LONG.
+std::string tiff(bool little_endian, std::uint16_t width, std::uint32_t height) {
+    const auto n = [&](std::uint32_t value, int bytes) {
+        return little_endian ? le(value, bytes) : be(value, bytes);
+    };
+    const std::string short_value = n(width, 2) + "\0\0"s;
+    return (little_endian ? "II*\0"s : "MM\0*"s) + n(8, 4) + n(3, 2) +  //
+           n(254, 2) + n(4, 2) + n(1, 4) + n(0, 4) +                    // NewSubfileType
+           n(256, 2) + n(3, 2) + n(1, 4) + short_value +                // ImageWidth
+           n(257, 2) + n(4, 2) + n(1, 4) + n(height, 4) +               // ImageLength
+           n(0, 4);
+}
+
+std::string jpeg_segment(char marker, const std::string& payload) {
+    return "\xFF"s + marker + be(static_cast<std::uint32_t>(payload.size() + 2), 2) + payload;
+}
+std::string jpeg_frame(std::uint16_t width, std::uint16_t height) {
+    // Fill bytes may precede a marker.
+    return "\xFF\xFF"s +
+           jpeg_segment('\xC2', "\x08" + be(height, 2) + be(width, 2) + "\x01" + "\x01\x11\x00"s);
+}
+std::string jpeg_scan() {
+    return jpeg_segment('\xDA', "\x01\x01\x00\x00\x3F\x00"s) + "\xFF\xD9";
+}
+std::string jfif() {
+    return jpeg_segment('\xE0', "JFIF\0\x01\x02\0\0\x01\0\x01\0\0"s);
+}
+std::string jpeg(std::uint16_t width, std::uint16_t height) {
+    return "\xFF\xD8"s + jfif() + jpeg_frame(width, height) + jpeg_scan();
+}
+
+void expect_image(const std::string& bytes, ImageFormat format, std::uint32_t width,
+                  std::uint32_t height) {
+    const ProbeResult result = probe_image(bytes, true);
+    ASSERT_EQ(result.status, ProbeStatus::ok) << result.reason;
+    ASSERT_TRUE(result.image.has_value());
+    EXPECT_EQ(result.image->format, format);
+    EXPECT_EQ(result.image->width, width);
+    EXPECT_EQ(result.image->height, height);
+}
+
+void expect_rejected(const std::string& bytes, bool complete, const std::string& reason) {
+    const ProbeResult result = probe_image(bytes, complete);
+    EXPECT_EQ(result.status, ProbeStatus::rejected);
+    EXPECT_FALSE(result.image.has_value());
+    EXPECT_NE(result.reason.find(reason), std::string::npos) << result.reason;
+}
+
+TEST(ImageProbe, RecognisesEachFormatWithItsDimensions) {
+    expect_image(jpeg(640, 480), ImageFormat::jpeg, 640, 480);
+    expect_image(png(1920, 1080), ImageFormat::png, 1920, 1080);
+    expect_image(gif(320, 200), ImageFormat::gif, 320, 200);
+    expect_image(bmp(800, 600), ImageFormat::bmp, 800, 600);
+    expect_image(bmp_core(17, 9), ImageFormat::bmp, 17, 9);
+    expect_image(webp_lossy(550, 368), ImageFormat::webp, 550, 368);
+    expect_image(webp_lossless(386, 395), ImageFormat::webp, 386, 395);
+    expect_image(webp_extended(16383, 70000), ImageFormat::webp, 16383, 70000);
+    expect_image(tiff(true, 1024, 768), ImageFormat::tiff, 1024, 768);
+    expect_image(tiff(false, 4000, 100000), ImageFormat::tiff, 4000, 100000);
+}
+
+TEST(ImageProbe, NamesExtensionAndMimeType) {
+    const ProbeResult result = probe_image(jpeg(2, 3), true);
+    ASSERT_TRUE(result.image.has_value());
+    EXPECT_EQ(result.image->extension(), "jpg");
+    EXPECT_EQ(result.image->mime_type(), "image/jpeg");
+    EXPECT_EQ(format_name(ImageFormat::jpeg), "jpeg");
+    EXPECT_EQ(format_extension(ImageFormat::tiff), "tiff");
+    EXPECT_EQ(format_mime_type(ImageFormat::webp), "image/webp");
+    EXPECT_EQ(result.image->pixels(), 6u);
+}
+
+TEST(ImageProbe, TopDownBmpHasPositiveHeight) {
+    expect_image(bmp(800, -600), ImageFormat::bmp, 800, 600);
+}
+
+TEST(ImageProbe, FindsJpegFrameAfterLargeExifSegment) {
+    const std::string exif = jpeg_segment('\xE1', "Exif\0\0"s + std::string(60000, 'x'));
+    const std::string image = "\xFF\xD8"s + jfif() + exif + jpeg_frame(3000, 2000) + jpeg_scan();
+    expect_image(image, ImageFormat::jpeg, 3000, 2000);
+}
+
+TEST(ImageProbe, AsksForMoreUntilTheHeaderArrives) {
+    const std::string exif = jpeg_segment('\xE1', std::string(50000, 'x'));
+    const std::string image = "\xFF\xD8"s + exif + jpeg_frame(64, 48) + jpeg_scan();
+    const std::size_t header_end = image.size() - jpeg_scan().size();
+    for (std::size_t size = 0; size < header_end; size += 4096) {
+        EXPECT_EQ(probe_image(std::string_view(image).substr(0, size), false).status,
+                  ProbeStatus::need_more)
+            << "at " << size << " bytes";
+    }
+    EXPECT_EQ(probe_image(std::string_view(image).substr(0, header_end), false).status,
+              ProbeStatus::ok);
+}
+
+TEST(ImageProbe, ShortPrefixNeedsMore) {
+    EXPECT_EQ(probe_image("", false).status, ProbeStatus::need_more);
+    EXPECT_EQ(probe_image("\x89PN", false).status, ProbeStatus::need_more);
+    EXPECT_EQ(probe_image(png(10, 10).substr(0, 16), false).status, ProbeStatus::need_more);
+    EXPECT_EQ(probe_image("RIFF", false).status, ProbeStatus::need_more);
+}
+
+TEST(ImageProbe, OtherContentIsNotAnImage) {
+    const std::string random_bytes = [] {
+        std::mt19937 generator(42);
+        std::string bytes(4096, '\0');
+        for (char& c : bytes)
+            c = static_cast<char>(generator());
+        return bytes;
+    }();
+    for (const std::string& bytes :
+         {"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n1 0 obj\n"s, "#!/bin/sh\nrm -rf /\n"s, random_bytes,
+          "RIFF\x24\0\0\0WAVEfmt "s, "GIF90a"s, ""s}) {
+        const ProbeResult result = probe_image(bytes, true);
+        EXPECT_EQ(result.status, ProbeStatus::not_an_image) << bytes.substr(0, 8);
+        EXPECT_NE(result.reason.find("jpeg, png, webp, gif, bmp, tiff"), std::string::npos);
+    }
+    // A mismatch is final even while more bytes may come.
+    EXPECT_EQ(probe_image("%PDF", false).status, ProbeStatus::not_an_image);
+}
+
+TEST(ImageProbe, RejectsZeroDimensions) {
+    expect_rejected(png(0, 10), true, "PNG has zero width");
+    expect_rejected(gif(10, 0), true, "GIF has zero height");
+    expect_rejected(jpeg(0, 10), true, "JPEG has zero width");
+}
+
+TEST(ImageProbe, RejectsTruncatedHeadersOfCompleteUploads) {
+    expect_rejected(png(10, 10).substr(0, 20), true, "PNG header truncated");
+    const std::string image = jpeg(10, 10);
+    expect_rejected(image.substr(0, image.find("\xFF\xC2") + 6), true, "JPEG header truncated");
+    expect_rejected("\x89PNG\r\n\x1A\n", true, "PNG header truncated");
+}
+
+TEST(ImageProbe, RejectsJpegWhoseFrameHeaderLiesBeyondTheProbeLimit) {
+    std::string image = "\xFF\xD8"s;
+    while (image.size() <= kMaxProbePrefix)
+        image += jpeg_segment('\xE2', std::string(65000, 'x'));
+    image += jpeg_frame(10, 10);
+    expect_rejected(image.substr(0, kMaxProbePrefix), false, "within the first 262144 bytes");
+}
+
+TEST(ImageProbe, RejectsMalformedHeaders) {
+    expect_rejected("\xFF\xD8"s + jfif() + jpeg_scan(), true, "no frame header");
+    expect_rejected("\xFF\xD8\xFF\xE0\x00\x01"s, true, "shorter than its length field");
+    expect_rejected("\xFF\xD8\xFF\xE0\x00\x04\0\0\x42"s, true, "no segment marker at offset 8");
+    expect_rejected(riff("ALPH" + le(4, 4) + "abcd"), true, "unknown chunk \"ALPH\"");
+    std::string no_ihdr = png(5, 5);
+    no_ihdr.replace(12, 4, "iTXt");
+    expect_rejected(no_ihdr, true, "IHDR");
+    std::string odd_bmp = bmp(5, 5);
+    odd_bmp[14] = 7;
+    expect_rejected(odd_bmp, true, "unknown header size of 7 bytes");
+    expect_rejected("II*\0"s + le(8, 4) + le(0, 2), true, "lacks the ImageWidth");
+    expect_rejected("II*\0"s + le(10'000'000, 4), false, "within the first 262144 bytes");
+}
+
+TEST(ImagePolicy, RejectsDecompressionBombs) {
+    const ProbeResult result = probe_image(png(100000, 100000), true);
+    ASSERT_EQ(result.status, ProbeStatus::ok);
+    const ImagePolicy policy{40'000'000, {ImageFormat::png}};
+    const auto error = check_image_policy(*result.image, policy);
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->violation, PolicyViolation::too_many_pixels);
+    EXPECT_EQ(error->reason, "image has 10000000000 pixels, limit is 40000000");
+}
+
+TEST(ImagePolicy, RejectsFormatsNotAllowed) {
+    const ImagePolicy policy{40'000'000, {ImageFormat::png, ImageFormat::jpeg}};
+    const auto error = check_image_policy(ImageInfo{ImageFormat::gif, 10, 10}, policy);
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->violation, PolicyViolation::format_not_allowed);
+    EXPECT_EQ(error->reason, "gif images are not accepted; allowed formats: jpeg, png");
+}
+
+TEST(ImagePolicy, AcceptsImagesWithinLimits) {
+    const ImagePolicy policy{100, {ImageFormat::bmp}};
+    EXPECT_FALSE(check_image_policy(ImageInfo{ImageFormat::bmp, 10, 10}, policy).has_value());
+}
+
+TEST(ImageFormats, ParsesNameList) {
+    EXPECT_EQ(parse_image_formats("jpeg,png,webp,gif,bmp,tiff").size(), 6u);
+    EXPECT_EQ(parse_image_formats(" JPEG , png"),
+              (std::set<ImageFormat>{ImageFormat::jpeg, ImageFormat::png}));
+}
+
+TEST(ImageFormats, RejectsUnknownOrEmptyNames) {
+    try {
+        parse_image_formats("jpeg,jpg");
+        FAIL() << "jpg accepted";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_STREQ(e.what(),
+                     "unknown image format \"jpg\"; known: jpeg, png, webp, gif, bmp, tiff");
+    }
+    EXPECT_THROW(parse_image_formats(""), std::invalid_argument);
+    EXPECT_THROW(parse_image_formats("png,,gif"), std::invalid_argument);
+    EXPECT_THROW(parse_image_formats("png,"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace visiongw::core
