@@ -1,0 +1,283 @@
+#include "gateway_process.h"
+
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "test_services.h"
+
+extern char** environ;
+
+namespace visiongw::testing {
+namespace {
+
+std::string random_suffix() {
+    static std::mt19937_64 random{std::random_device{}()};
+    static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    std::string text;
+    for (int i = 0; i < 10; ++i) text += kDigits[random() % 36];
+    return text;
+}
+
+int free_port() {
+    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+    return socket.address().port();
+}
+
+void put_u32(std::string& out, std::uint32_t value) {
+    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
+}
+
+void png_chunk(std::string& out, const char* type, const std::string& data) {
+    put_u32(out, static_cast<std::uint32_t>(data.size()));
+    std::string typed = std::string(type, 4) + data;
+    out += typed;
+    put_u32(out, static_cast<std::uint32_t>(
+                     crc32(0, reinterpret_cast<const Bytef*>(typed.data()), typed.size())));
+}
+
+}  // namespace
+
+std::string HttpAnswer::header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+}
+
+MultipartBody& MultipartBody::field(const std::string& name, const std::string& value) {
+    body_ += "--" + boundary_ + "\r\nContent-Disposition: form-data; name=\"" + name +
+             "\"\r\n\r\n" + value + "\r\n";
+    return *this;
+}
+
+MultipartBody& MultipartBody::file(const std::string& name, const std::string& filename,
+                                   const std::string& content_type, const std::string& bytes) {
+    body_ += "--" + boundary_ + "\r\nContent-Disposition: form-data; name=\"" + name +
+             "\"; filename=\"" + filename + "\"\r\nContent-Type: " + content_type + "\r\n\r\n" +
+             bytes + "\r\n";
+    return *this;
+}
+
+HttpAnswer http_request(int port, const std::string& method, const std::string& path,
+                        const std::map<std::string, std::string>& headers, const std::string& body,
+                        const std::string& content_type) {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(30, 0));
+    Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    for (const auto& [name, value] : headers) request.set(name, value);
+    if (!content_type.empty()) request.setContentType(content_type);
+    if (!body.empty() || method == "POST") {
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+    }
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    HttpAnswer answer;
+    answer.status = static_cast<int>(response.getStatus());
+    for (const auto& [name, value] : response) answer.headers[Poco::toLower(name)] = value;
+    std::ostringstream text;
+    text << in.rdbuf();
+    answer.body = text.str();
+    return answer;
+}
+
+HttpAnswer post_form(int port, const std::string& path, const MultipartBody& form,
+                     const std::map<std::string, std::string>& headers) {
+    return http_request(port, "POST", path, headers, form.str(), form.content_type());
+}
+
+std::string make_png(int width, int height, unsigned seed) {
+    std::string raw;
+    std::mt19937 random(seed);
+    for (int y = 0; y < height; ++y) {
+        raw += '\0';
+        for (int x = 0; x < width * 3; ++x) raw += static_cast<char>(random() & 0xFF);
+    }
+    std::vector<Bytef> packed(compressBound(raw.size()));
+    uLongf packed_size = packed.size();
+    compress(packed.data(), &packed_size, reinterpret_cast<const Bytef*>(raw.data()), raw.size());
+    std::string png = "\x89PNG\r\n\x1a\n";
+    std::string header;
+    put_u32(header, static_cast<std::uint32_t>(width));
+    put_u32(header, static_cast<std::uint32_t>(height));
+    header += std::string("\x08\x02\x00\x00\x00", 5);
+    png_chunk(png, "IHDR", header);
+    png_chunk(png, "IDAT", std::string(reinterpret_cast<char*>(packed.data()), packed_size));
+    png_chunk(png, "IEND", "");
+    return png;
+}
+
+std::string build_dir() { return VISIONGW_TEST_BUILD_DIR; }
+std::string gateway_binary() { return build_dir() + "/bin/visiongw"; }
+
+int run_command(const std::string& command) {
+    int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string command_output(const std::string& command) {
+    std::string out;
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+    char buffer[4096];
+    std::size_t n;
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    pclose(pipe);
+    return out;
+}
+
+GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections)
+    : sections_(std::move(extra_sections)) {
+    std::string suffix = random_suffix();
+    dir_ = (std::filesystem::temp_directory_path() / ("visiongw-test-" + suffix)).string();
+    storage_root_ = dir_ + "/files";
+    ini_path_ = dir_ + "/visiongw.ini";
+    log_path_ = dir_ + "/gateway.log";
+    queue_ = "vgwtest." + suffix + ".jobs";
+    exchange_ = "vgwtest." + suffix + ".jobs";
+    key_prefix_ = "vgwtest:" + suffix + ":";
+    port_ = free_port();
+    std::filesystem::create_directories(storage_root_);
+
+    std::map<std::string, std::string> generated{
+        {"gateway", "listen = 127.0.0.1:" + std::to_string(port_) +
+                        "\nthreads = 32\nmax_queued = 64\nshutdown_grace_seconds = 10\n"
+                        "max_event_streams = 8\n"},
+        {"plugins", "dir = " + build_dir() + "/plugins\n"},
+        {"local", "root = " + storage_root_ + "\nmin_free_bytes = 0\n"},
+        {"redis", "url = " + redis_url() + "/0\nkey_prefix = " + key_prefix_ + "\n"},
+        {"rabbitmq", "url = " + amqp_url() + "\nexchange = " + exchange_ + "\nqueue = " + queue_ +
+                         "\nevents_exchange = vgwtest." + suffix + ".events\nevents_queue = vgwtest." +
+                         suffix + ".events\ncancel_exchange = vgwtest." + suffix +
+                         ".cancel\ncancel_stream = vgwtest." + suffix + ".cancellations\n"},
+    };
+    for (auto& [section, body] : sections_) generated[section] += body;
+    std::ofstream ini(ini_path_);
+    for (const auto& [section, body] : generated) ini << "[" << section << "]\n" << body << "\n";
+}
+
+GatewayProcess::~GatewayProcess() {
+    if (running()) stop(10);
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+}
+
+void GatewayProcess::start() {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<std::string> environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string variable(*entry);
+        bool override = false;
+        for (const char* name : {"REDIS_URL=", "RABBITMQ_", "FILE_STORAGE_", "VISIONGW_LISTEN=",
+                                 "VISION_SERVICE_URL=", "LLM_SERVICE_URL="}) {
+            override = override || variable.rfind(name, 0) == 0;
+        }
+        if (!override) environment.push_back(variable);
+    }
+    std::vector<char*> envp;
+    for (auto& variable : environment) envp.push_back(variable.data());
+    envp.push_back(nullptr);
+    std::string binary = gateway_binary();
+    std::string config = "--config=" + ini_path_;
+    char* argv[] = {binary.data(), config.data(), nullptr};
+    int error = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (error != 0) throw std::runtime_error("cannot start " + binary);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (!running()) throw std::runtime_error("visiongw exited at start:\n" + output());
+        try {
+            if (http_request(port_, "GET", "/health").status == 200) return;
+        } catch (const std::exception&) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+    }
+    throw std::runtime_error("visiongw did not answer /health within 30 s:\n" + output());
+}
+
+bool GatewayProcess::running() const {
+    if (pid_ <= 0) return false;
+    return waitpid(pid_, nullptr, WNOHANG) == 0;
+}
+
+int GatewayProcess::stop(int timeout_seconds) {
+    if (pid_ <= 0) return -1;
+    kill(pid_, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+    int status = 0;
+    while (waitpid(pid_, &status, WNOHANG) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            kill(pid_, SIGKILL);
+            waitpid(pid_, &status, 0);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+std::string GatewayProcess::output() const {
+    std::ifstream log(log_path_);
+    std::stringstream text;
+    text << log.rdbuf();
+    return text.str();
+}
+
+std::size_t GatewayProcess::stored_files() const {
+    std::size_t count = 0;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(storage_root_)) {
+        if (entry.is_regular_file()) ++count;
+    }
+    return count;
+}
+
+std::size_t GatewayProcess::redis_keys() const {
+    std::string keys = command_output("redis-cli -p " + redis_port() + " --scan --pattern '" +
+                                      key_prefix_ + "*'");
+    return static_cast<std::size_t>(std::count(keys.begin(), keys.end(), '\n'));
+}
+
+std::size_t GatewayProcess::queue_depth() const {
+    std::string url = amqp_url();
+    amqp_connection_info info;
+    if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK) throw std::runtime_error("bad url");
+    amqp_connection_state_t connection = amqp_new_connection();
+    amqp_socket_t* socket = amqp_tcp_socket_new(connection);
+    if (amqp_socket_open(socket, info.host, info.port) != AMQP_STATUS_OK) {
+        amqp_destroy_connection(connection);
+        throw std::runtime_error("cannot reach RabbitMQ");
+    }
+    amqp_login(connection, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
+    amqp_channel_open(connection, 1);
+    auto* declared = amqp_queue_declare(connection, 1, amqp_cstring_bytes(queue_.c_str()), 1, 0, 0,
+                                        0, amqp_empty_table);
+    std::size_t depth = declared ? declared->message_count : 0;
+    amqp_rpc_reply_t reply = amqp_get_rpc_reply(connection);
+    amqp_connection_close(connection, AMQP_REPLY_SUCCESS);
+    amqp_destroy_connection(connection);
+    if (reply.reply_type != AMQP_RESPONSE_NORMAL) throw std::runtime_error("queue not declared");
+    return depth;
+}
+
+}  // namespace visiongw::testing
