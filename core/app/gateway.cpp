@@ -105,6 +105,11 @@ Gateway::Gateway(GatewaySettings s, JsonLog& log, MetricsRegistry& registry, Plu
       plugins(plugins),
       upload_limits{settings.max_file_size, settings.max_field_bytes,
                     ImagePolicy{settings.max_pixels, parse_image_formats(settings.formats)}},
+      api_keys(settings.auth_enabled
+                   ? std::optional<ApiKeyStore>(ApiKeyStore::load(settings.keys_file))
+                   : std::nullopt),
+      rate_limiter(RateLimit{settings.submit_per_second, settings.submit_burst},
+                   RateLimit{settings.read_per_second, settings.read_burst}),
       jobs(JobPlugins{plugins.storage(), plugins.queue(), plugins.jobs(), plugins.validators()},
            std::chrono::milliseconds(settings.publish_timeout_ms), settings.auth_enabled,
            JobObserver{

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "app/plugin_set.h"
@@ -14,8 +15,10 @@
 #include "jobs/janitor.h"
 #include "jobs/job_service.h"
 #include "jobs/upload.h"
+#include "ops/api_keys.h"
 #include "ops/json_log.h"
 #include "ops/metrics.h"
+#include "ops/rate_limiter.h"
 
 namespace visiongw::core {
 
@@ -67,6 +70,8 @@ struct Gateway {
     GatewayMetrics metrics;
     PluginSet& plugins;
     UploadLimits upload_limits;
+    std::optional<ApiKeyStore> api_keys;  // set when auth is enabled
+    RateLimiter rate_limiter;
     JobService jobs;
     Janitor janitor;
     Readiness readiness;

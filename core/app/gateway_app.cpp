@@ -1,7 +1,8 @@
 #include "app/gateway_app.h"
 
-#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <Poco/Util/HelpFormatter.h>
 
@@ -13,6 +14,7 @@
 #include "app/request_handler.h"
 #include "app/routes.h"
 #include "config/startup_error.h"
+#include "http/connection_guard.h"
 
 namespace visiongw::core {
 namespace {
@@ -103,6 +105,8 @@ void GatewayApp::defineOptions(Poco::Util::OptionSet& options) {
     options.addOption(Option("list-plugins", "", "list the plugins of the plugin folder"));
     options.addOption(
         Option("describe-plugin", "", "print a plugin's option table").argument("NAME"));
+    options.addOption(
+        Option("hash-key", "", "print the key-file hash of an API key and exit").argument("KEY"));
     options.addOption(Option("config-reference", "",
                              "print every config section and key as Markdown, from the option "
                              "tables"));
@@ -141,6 +145,10 @@ int GatewayApp::main(const std::vector<std::string>& args) {
     if (command_ == Command::version) {
         std::cout << "visiongw " << kVersion << " (plugin SDK ABI " << VISIONGW_SDK_ABI_VERSION
                   << ")\n";
+        return EXIT_OK;
+    }
+    if (command_ == Command::hash_key) {
+        std::cout << hash_api_key(plugin_name_) << "\n";
         return EXIT_OK;
     }
     if (!args.empty()) {
@@ -232,15 +240,17 @@ int GatewayApp::serve() {
 
         Router router = make_routes(gateway);
         Poco::ThreadPool pool(2, settings.threads, 60, 256 * 1024);
-        auto* params = new Poco::Net::HTTPServerParams;
+        Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
         params->setMaxThreads(settings.threads);
         params->setMaxQueued(settings.max_queued);
         params->setKeepAlive(settings.keep_alive_seconds > 0);
         params->setKeepAliveTimeout(Poco::Timespan(settings.keep_alive_seconds, 0));
         params->setTimeout(Poco::Timespan(settings.read_timeout_seconds, 0));
         params->setMaxKeepAliveRequests(10000);
-        Poco::Net::HTTPServer server(new GatewayRequestHandlerFactory(gateway, router), pool,
-                                     socket, params);
+        ConnectionGuard guard(std::chrono::seconds(settings.header_timeout_seconds));
+        Poco::Net::TCPServer server(
+            guard.connection_factory(params, new GatewayRequestHandlerFactory(gateway, router)),
+            pool, socket, params);
         server.start();
         gateway.janitor.start(std::chrono::seconds(settings.janitor_interval_seconds),
                               [&gateway](const std::string& error) {
@@ -261,17 +271,17 @@ int GatewayApp::serve() {
         server.stop();
         auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::seconds(settings.shutdown_grace_seconds);
-        while (server.currentConnections() > 0 && std::chrono::steady_clock::now() < deadline) {
+        while (guard.open_connections() > 0 && std::chrono::steady_clock::now() < deadline) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
-        int unfinished = server.currentConnections();
-        server.stopAll(true);
+        std::size_t unfinished = guard.open_connections();
+        guard.abort_all();
         pool.joinAll();
         gateway.janitor.stop();
         plugins.stop();
         log->write(sdk::LogLevel::info, "stopped", {{"aborted_connections", unfinished}});
         return EXIT_OK;
-    } catch (const StartupError& e) {
+    } catch (const std::exception& e) {
         std::cerr << "visiongw: " << e.what() << "\n";
         return EXIT_CONFIG;
     }

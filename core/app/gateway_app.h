@@ -23,11 +23,12 @@ private:
         check_config,
         list_plugins,
         describe_plugin,
-        config_reference
+        config_reference,
+        hash_key
     };
     Command command_ = Command::serve;
     std::string config_path_ = "etc/visiongw.ini";
-    std::string plugin_name_;
+    std::string plugin_name_;  // or the key of --hash-key
 };
 
 }  // namespace visiongw::core

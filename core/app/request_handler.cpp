@@ -6,6 +6,8 @@
 
 #include <chrono>
 
+#include "http/connection_guard.h"
+
 namespace visiongw::core {
 namespace {
 
@@ -97,7 +99,8 @@ private:
         }
         exchange.route = match.route->pattern;
         exchange.path_params = std::move(match.params);
-        exchange.identity = Identity{"", "admin", ""};
+        exchange.identity = identify(exchange, match.route->access);
+        limit_rate(exchange, match.route->access);
         if (oversized_) {
             // With Expect: 100-continue the client waits for this answer and sends no body.
             if (request.getExpectContinue())
@@ -109,6 +112,56 @@ private:
                                 std::to_string(gateway_.settings.max_file_size) + " bytes");
         }
         match.route->handler(exchange);
+    }
+
+    // Who calls: the owner of the presented API key when auth is on (401 without a valid
+    // key, 403 for a client key on an admin route); otherwise an anonymous admin.
+    Identity identify(const Exchange& exchange, RouteAccess access) {
+        if (!gateway_.api_keys || access == RouteAccess::open)
+            return Identity{"", "admin", ""};
+        const auto& request = exchange.request;
+        auto presented =
+            presented_api_key(request.get("Authorization", ""), request.get("X-API-Key", ""));
+        const ApiKeyOwner* owner = presented ? gateway_.api_keys->find(*presented) : nullptr;
+        if (owner == nullptr) {
+            throw HttpError(401, "unauthorized",
+                            presented ? "the API key is not valid"
+                                      : "an API key is required: send Authorization: Bearer <key> "
+                                        "or X-API-Key: <key>",
+                            {{"WWW-Authenticate", "Bearer"}});
+        }
+        Identity identity{owner->tenant, owner->role == Role::admin ? "admin" : "client",
+                          owner->key_id};
+        if (access == RouteAccess::admin && owner->role != Role::admin) {
+            throw HttpError(403, "forbidden", "this route needs an API key with the admin role");
+        }
+        return identity;
+    }
+
+    // Spends a token of the caller's bucket for the route's class; 429 when it is empty.
+    void limit_rate(Exchange& exchange, RouteAccess access) {
+        if (access == RouteAccess::open)
+            return;
+        std::string client =
+            exchange.identity.key_id.empty()
+                ? "addr:" + exchange.request.clientAddress().host().toString()
+                : "key:" + exchange.identity.tenant + "/" + exchange.identity.key_id;
+        RateDecision decision = gateway_.rate_limiter.take(
+            client, access == RouteAccess::submit ? RouteClass::submit : RouteClass::read,
+            RateLimiter::Clock::now());
+        if (!decision.limited)
+            return;
+        auto& response = exchange.response;
+        response.set("RateLimit-Limit", std::to_string(decision.limit));
+        response.set("RateLimit-Remaining", std::to_string(decision.remaining));
+        response.set("RateLimit-Reset", std::to_string(decision.reset_seconds));
+        if (decision.allowed)
+            return;
+        gateway_.metrics.rate_limited.increment();
+        throw HttpError(
+            429, "rate_limited",
+            "too many requests; retry in " + std::to_string(decision.retry_after_seconds) + " s",
+            {{"Retry-After", std::to_string(decision.retry_after_seconds)}});
     }
 
     void answer_error(Exchange& exchange, const HttpError& error) {
@@ -176,6 +229,7 @@ Poco::Net::HTTPRequestHandler* GatewayRequestHandlerFactory::createRequestHandle
         // Any status but 200 keeps Poco from sending "100 Continue".
         request.response().setStatus(Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE);
     }
+    ConnectionGuard::request_started();
     return new GatewayRequestHandler(gateway_, router_, oversized);
 }
 

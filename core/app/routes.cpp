@@ -25,12 +25,6 @@ std::string rfc3339(std::chrono::system_clock::time_point time) {
     return Poco::DateTimeFormatter::format(Poco::Timestamp(micros.count()), "%Y-%m-%dT%H:%M:%SZ");
 }
 
-void require_admin(const Exchange& exchange) {
-    if (exchange.identity.role != "admin") {
-        throw HttpError(403, "forbidden", "this route needs an API key with the admin role");
-    }
-}
-
 void health(Gateway&, Exchange& exchange) {
     send_json(exchange, 200, R"({"status":"ok"})");
 }
@@ -145,7 +139,6 @@ void job_events(Gateway& gateway, Exchange& exchange) {
 }
 
 void file_stats(Gateway& gateway, Exchange& exchange) {
-    require_admin(exchange);
     sdk::StorageStats stats = gateway.plugins.storage().stats(std::chrono::system_clock::now());
     std::ostringstream body;
     body << "{\"backends\":[{\"name\":" << json_quote(gateway.settings.storage_plugin)
@@ -159,7 +152,6 @@ void file_stats(Gateway& gateway, Exchange& exchange) {
 }
 
 void file_cleanup(Gateway& gateway, Exchange& exchange) {
-    require_admin(exchange);
     CleanupReport report = gateway.janitor.cleanup();
     send_json(exchange, 200,
               "{\"removed_files\":" + std::to_string(report.removed_files) +
@@ -167,25 +159,33 @@ void file_cleanup(Gateway& gateway, Exchange& exchange) {
                   ",\"kept_files\":" + std::to_string(report.kept_in_use) + "}");
 }
 
+constexpr RouteEntry kRoutes[] = {
+    {"GET", "/health", RouteAccess::open, health},
+    {"GET", "/health/ready", RouteAccess::open, ready},
+    {"GET", "/health/metrics", RouteAccess::open, metrics},
+    {"GET", "/openapi.json", RouteAccess::open, openapi},
+    {"POST", "/api/v1/vision/analyze", RouteAccess::submit, analyze},
+    {"GET", "/api/v1/vision/jobs/{job_id}", RouteAccess::read, get_job},
+    {"GET", "/api/v1/vision/jobs/{job_id}/events", RouteAccess::read, job_events},
+    {"DELETE", "/api/v1/vision/jobs/{job_id}/cancel", RouteAccess::read, cancel_job},
+    {"GET", "/api/v1/vision/files/stats", RouteAccess::admin, file_stats},
+    {"POST", "/api/v1/vision/files/cleanup", RouteAccess::admin, file_cleanup},
+};
+
 }  // namespace
+
+std::span<const RouteEntry> route_table() {
+    return kRoutes;
+}
 
 Router make_routes(Gateway& gateway) {
     Router router;
-    auto add = [&](const char* method, const char* pattern, RouteAccess route_class,
-                   void (*handler)(Gateway&, Exchange&)) {
-        router.add(Route{method, pattern, route_class,
-                         [&gateway, handler](Exchange& exchange) { handler(gateway, exchange); }});
-    };
-    add("GET", "/health", RouteAccess::open, health);
-    add("GET", "/health/ready", RouteAccess::open, ready);
-    add("GET", "/health/metrics", RouteAccess::open, metrics);
-    add("GET", "/openapi.json", RouteAccess::open, openapi);
-    add("POST", "/api/v1/vision/analyze", RouteAccess::submit, analyze);
-    add("GET", "/api/v1/vision/jobs/{job_id}", RouteAccess::read, get_job);
-    add("GET", "/api/v1/vision/jobs/{job_id}/events", RouteAccess::read, job_events);
-    add("DELETE", "/api/v1/vision/jobs/{job_id}/cancel", RouteAccess::read, cancel_job);
-    add("GET", "/api/v1/vision/files/stats", RouteAccess::admin, file_stats);
-    add("POST", "/api/v1/vision/files/cleanup", RouteAccess::admin, file_cleanup);
+    for (const RouteEntry& entry : kRoutes) {
+        router.add(Route{entry.method, entry.pattern, entry.access,
+                         [&gateway, handler = entry.handler](Exchange& exchange) {
+                             handler(gateway, exchange);
+                         }});
+    }
     return router;
 }
 

@@ -19,10 +19,9 @@ constexpr visiongw_option kGateway[] = {
      "how long an idle keep-alive connection keeps its thread"},
     {"read_timeout_seconds", VISIONGW_OPTION_INT, "30", 0, "1", "3600",
      "a client that sends nothing for this long is cut off (slow clients)"},
-    {"max_header_fields", VISIONGW_OPTION_INT, "64", 0, "8", "1024",
-     "request header fields accepted"},
-    {"max_header_bytes", VISIONGW_OPTION_INT, "8192", 0, "256", "1048576",
-     "longest request header field accepted"},
+    {"header_timeout_seconds", VISIONGW_OPTION_INT, "10", 0, "1", "600",
+     "a request whose headers are not complete this long after the connection (or the previous "
+     "answer) is cut off; must exceed keep_alive_seconds"},
     {"shutdown_grace_seconds", VISIONGW_OPTION_INT, "20", 0, "0", "3600",
      "on SIGTERM, in-flight requests get this long to finish"},
     {"max_event_streams", VISIONGW_OPTION_INT, "32", 0, "0", "4096",
@@ -66,10 +65,10 @@ constexpr visiongw_option kAuth[] = {
 constexpr visiongw_option kRateLimit[] = {
     {"submit_per_second", VISIONGW_OPTION_DOUBLE, "0", 0, "0", nullptr,
      "submits per second per client (API key, or address without auth); 0 = unlimited"},
-    {"submit_burst", VISIONGW_OPTION_DOUBLE, "20", 0, "1", nullptr, "submit burst size"},
+    {"submit_burst", VISIONGW_OPTION_INT, "20", 0, "1", "1000000", "submit burst size"},
     {"read_per_second", VISIONGW_OPTION_DOUBLE, "0", 0, "0", nullptr,
      "reads per second per client; 0 = unlimited"},
-    {"read_burst", VISIONGW_OPTION_DOUBLE, "100", 0, "1", nullptr, "read burst size"},
+    {"read_burst", VISIONGW_OPTION_INT, "100", 0, "1", "1000000", "read burst size"},
 };
 
 constexpr visiongw_option kJanitor[] = {
@@ -172,8 +171,12 @@ GatewaySettings read_gateway_settings(const IniDocument& document,
     s.max_queued = static_cast<int>(gateway.get_int("max_queued"));
     s.keep_alive_seconds = static_cast<int>(gateway.get_int("keep_alive_seconds"));
     s.read_timeout_seconds = static_cast<int>(gateway.get_int("read_timeout_seconds"));
-    s.max_header_fields = static_cast<int>(gateway.get_int("max_header_fields"));
-    s.max_header_bytes = static_cast<int>(gateway.get_int("max_header_bytes"));
+    s.header_timeout_seconds = static_cast<int>(gateway.get_int("header_timeout_seconds"));
+    if (s.header_timeout_seconds <= s.keep_alive_seconds) {
+        throw fail("[gateway] header_timeout_seconds",
+                   "must exceed keep_alive_seconds (" + std::to_string(s.keep_alive_seconds) +
+                       "), or idle keep-alive connections would be cut as slow clients");
+    }
     s.shutdown_grace_seconds = static_cast<int>(gateway.get_int("shutdown_grace_seconds"));
     s.max_event_streams = static_cast<int>(gateway.get_int("max_event_streams"));
     if (s.max_event_streams >= s.threads) {
@@ -216,9 +219,9 @@ GatewaySettings read_gateway_settings(const IniDocument& document,
 
     auto limits = section("rate_limit");
     s.submit_per_second = limits.get_double("submit_per_second");
-    s.submit_burst = limits.get_double("submit_burst");
+    s.submit_burst = static_cast<std::uint32_t>(limits.get_int("submit_burst"));
     s.read_per_second = limits.get_double("read_per_second");
-    s.read_burst = limits.get_double("read_burst");
+    s.read_burst = static_cast<std::uint32_t>(limits.get_int("read_burst"));
 
     s.janitor_interval_seconds = static_cast<int>(section("janitor").get_int("interval_seconds"));
     auto health = section("health");

@@ -30,8 +30,7 @@ struct GatewaySettings {
     int max_queued = 256;
     int keep_alive_seconds = 5;
     int read_timeout_seconds = 30;
-    int max_header_fields = 64;
-    int max_header_bytes = 8192;
+    int header_timeout_seconds = 10;
     int shutdown_grace_seconds = 20;
     int max_event_streams = 32;
 
@@ -53,9 +52,9 @@ struct GatewaySettings {
     std::string keys_file;
 
     double submit_per_second = 0;
-    double submit_burst = 0;
+    std::uint32_t submit_burst = 0;
     double read_per_second = 0;
-    double read_burst = 0;
+    std::uint32_t read_burst = 0;
 
     int janitor_interval_seconds = 300;
     std::string vision_service_url;

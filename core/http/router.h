@@ -16,7 +16,7 @@ enum class RouteAccess { open, submit, read, admin };
 struct Route {
     std::string method;
     std::string pattern;
-    RouteAccess route_class = RouteAccess::open;
+    RouteAccess access = RouteAccess::open;
     std::function<void(Exchange&)> handler;
 };
 
