@@ -84,7 +84,9 @@ std::pair<bool, std::vector<Readiness::Check>> Readiness::evaluate() {
             } catch (const std::exception& e) {
                 health = {false, e.what()};
             }
-            checks.push_back({name, health.ok, milliseconds_since(start), health.detail});
+            // The storage check carries the role's name, whichever backend serves it.
+            checks.push_back({plugin == plugins_.all().front().second ? "file_storage" : name,
+                              health.ok, milliseconds_since(start), health.detail});
         }
         if (!vision_service_url_.empty())
             checks.push_back(check_vision_service(vision_service_url_));

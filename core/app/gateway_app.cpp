@@ -137,7 +137,8 @@ int GatewayApp::main(const std::vector<std::string>& args) {
     if (command_ == Command::help) {
         Poco::Util::HelpFormatter help(options());
         help.setCommand("visiongw");
-        help.setUsage("[--config PATH] [--check-config | --list-plugins | --describe-plugin NAME]");
+        help.setUsage(
+            "[--config PATH] [--check-config [PATH] | --list-plugins | --describe-plugin NAME]");
         help.setHeader("Vision Gateway: an API gateway for image-analysis jobs.");
         help.format(std::cout);
         return EXIT_OK;
@@ -151,7 +152,10 @@ int GatewayApp::main(const std::vector<std::string>& args) {
         std::cout << hash_api_key(plugin_name_) << "\n";
         return EXIT_OK;
     }
-    if (!args.empty()) {
+    if (command_ == Command::check_config && args.size() == 1) {
+        // `visiongw --check-config PATH` names the ini to check without --config.
+        config_path_ = args.front();
+    } else if (!args.empty()) {
         std::cerr << "visiongw: unexpected argument '" << args.front() << "'; see --help\n";
         return EXIT_USAGE;
     }
@@ -178,12 +182,14 @@ int GatewayApp::main(const std::vector<std::string>& args) {
             case Command::config_reference: {
                 PluginHost host(config.settings.plugin_dir);
                 for (const auto& section : core_sections()) {
-                    std::cout << "### [" << section.name << "] — " << section.description << "\n\n"
-                              << describe_options(section.options) << "\n";
+                    std::cout << "#### `[" << section.name << "]` — " << section.description
+                              << "\n\n"
+                              << markdown_options(section.options) << "\n";
                 }
                 for (const auto& library : host.libraries()) {
-                    std::cout << "### [" << library.name << "] — " << library.kind << " plugin\n\n"
-                              << describe_options(library.options) << "\n";
+                    std::cout << "#### `[" << library.name << "]` — " << library.kind
+                              << " plugin\n\n"
+                              << markdown_options(library.options) << "\n";
                 }
                 return EXIT_OK;
             }

@@ -59,18 +59,20 @@ void openapi(Gateway&, Exchange& exchange) {
 
 void analyze(Gateway& gateway, Exchange& exchange) {
     std::string boundary = multipart_boundary(exchange.request.getContentType());
-    ReceivedUpload upload = receive_upload(exchange.request.stream(), boundary,
+    std::optional<std::uint64_t> declared_length;
+    if (exchange.request.hasContentLength())
+        declared_length = static_cast<std::uint64_t>(exchange.request.getContentLength64());
+    ReceivedUpload upload = receive_upload(exchange.request.stream(), declared_length, boundary,
                                            gateway.plugins.storage(), gateway.upload_limits);
     exchange.body_consumed = true;
     std::uint64_t size = upload.size;
-    std::string body =
+    sdk::JobRecord job =
         gateway.jobs.submit(std::move(upload), exchange.identity, exchange.request_id);
     gateway.metrics.uploaded_bytes.increment(static_cast<double>(size));
     gateway.metrics.upload_size.observe(static_cast<double>(size));
-    // The job id is the first field of the answer: {"job_id":"<36 chars>",...
-    exchange.job_id = body.substr(11, 36);
-    exchange.response.set("Location", "/api/v1/vision/jobs/" + exchange.job_id);
-    send_json(exchange, 202, body);
+    exchange.job_id = job.id;
+    exchange.response.set("Location", "/api/v1/vision/jobs/" + job.id);
+    send_json(exchange, 202, job_json(job));
 }
 
 void get_job(Gateway& gateway, Exchange& exchange) {

@@ -142,18 +142,20 @@ std::string describe_options(OptionTable table) {
     return out.str();
 }
 
-std::string sample_section(const std::string& section, OptionTable table) {
+std::string markdown_options(OptionTable table) {
     std::ostringstream out;
-    out << "[" << section << "]\n";
+    out << "| key | type | default | range | meaning |\n|---|---|---|---|---|\n";
     for (const auto& option : table) {
-        out << "; " << option.description << " (" << type_name(option.type);
-        if (option.min)
-            out << ", min " << option.min;
-        if (option.max)
-            out << ", max " << option.max;
-        out << ")\n";
-        out << (option.required ? "" : ";") << option.name << " = "
-            << (option.default_value ? option.default_value : "") << "\n";
+        out << "| `" << option.name << "` | " << type_name(option.type) << " | "
+            << (option.required ? "required"
+                                : (option.default_value && *option.default_value
+                                       ? "`" + std::string(option.default_value) + "`"
+                                       : std::string("")))
+            << " | ";
+        if (option.min || option.max) {
+            out << (option.min ? option.min : "") << "…" << (option.max ? option.max : "");
+        }
+        out << " | " << option.description << " |\n";
     }
     return out.str();
 }

@@ -21,7 +21,7 @@ sdk::PluginConfig validate_section(const IniDocument& document, const std::strin
 // Human-readable description of a table, one option a line (for --describe-plugin).
 std::string describe_options(OptionTable table);
 
-// The table as a commented ini section (for the sample config and the README).
-std::string sample_section(const std::string& section, OptionTable table);
+// The table as a Markdown table (for the README's configuration reference).
+std::string markdown_options(OptionTable table);
 
 }  // namespace visiongw::core

@@ -130,8 +130,8 @@ void JobService::report_status(const std::string& id, sdk::JobStatus status) {
     changes_.notify();
 }
 
-std::string JobService::submit(ReceivedUpload upload, const Identity& who,
-                               const std::string& request_id) {
+sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
+                                  const std::string& request_id) {
     sdk::AnalysisValidator& validator = validator_for(upload);
     sdk::ValidatedParameters parameters = validator.validate(upload.fields);
     if (!parameters.errors.empty()) {
@@ -198,7 +198,7 @@ std::string JobService::submit(ReceivedUpload upload, const Identity& who,
     guard.unlock();
     report_status(record.id, record.status);
 
-    return job_json(record);
+    return record;
 }
 
 sdk::JobRecord JobService::get(const std::string& id, const Identity& who) {

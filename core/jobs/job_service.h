@@ -65,8 +65,9 @@ public:
                JobObserver observer);
 
     // Takes a received upload through validation, commit, record and publish. Returns the
-    // 202 body. Throws HttpError or sdk::Unavailable; leaves nothing behind when it throws.
-    std::string submit(ReceivedUpload upload, const Identity& who, const std::string& request_id);
+    // queued record. Throws HttpError or sdk::Unavailable; leaves nothing behind when it throws.
+    sdk::JobRecord submit(ReceivedUpload upload, const Identity& who,
+                          const std::string& request_id);
     // The record, or HttpError 400/404 (another tenant's job is 404 too).
     sdk::JobRecord get(const std::string& id, const Identity& who);
     // Cancels per the API; returns the record after the call. Throws HttpError 404/409.

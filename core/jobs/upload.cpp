@@ -4,6 +4,9 @@
 #include <Poco/Net/MultipartReader.h>
 #include <Poco/Net/NameValueCollection.h>
 
+#include <array>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include "http/exchange.h"
@@ -13,6 +16,44 @@ namespace visiongw::core {
 namespace {
 
 constexpr int kMaxParts = 32;
+
+// Passes the bytes of `source` on in blocks and counts them. Reads through the source's
+// buffer, so that its exceptions (a broken connection) reach the caller as before.
+class CountingBuffer : public std::streambuf {
+public:
+    explicit CountingBuffer(std::streambuf& source) : source_(source) {}
+
+    std::uint64_t count() const { return count_; }
+
+protected:
+    int_type underflow() override {
+        const std::streamsize read =
+            source_.sgetn(block_.data(), static_cast<std::streamsize>(block_.size()));
+        if (read <= 0)
+            return traits_type::eof();
+        count_ += static_cast<std::uint64_t>(read);
+        setg(block_.data(), block_.data(), block_.data() + read);
+        return traits_type::to_int_type(block_[0]);
+    }
+
+private:
+    std::streambuf& source_;
+    std::array<char, 16 * 1024> block_{};
+    std::uint64_t count_ = 0;
+};
+
+// Reads what follows the closing boundary (its line break, an epilogue) and checks that the
+// body was as long as declared: a client that went away after the closing boundary but before
+// the end of its body must not leave a job.
+void check_complete(std::istream& body, const CountingBuffer& counted,
+                    std::uint64_t declared_length) {
+    body.ignore(std::numeric_limits<std::streamsize>::max());
+    if (counted.count() != declared_length) {
+        throw HttpError(400, "malformed_request",
+                        "the body ended after " + std::to_string(counted.count()) + " of its " +
+                            std::to_string(declared_length) + " bytes");
+    }
+}
 
 // The image part's bytes as they arrive: probes the header from a bounded prefix, then streams
 // into storage while counting and hashing.
@@ -118,8 +159,11 @@ std::string multipart_boundary(const std::string& content_type) {
     return boundary;
 }
 
-ReceivedUpload receive_upload(std::istream& body, const std::string& boundary,
-                              sdk::StorageBackend& storage, const UploadLimits& limits) {
+ReceivedUpload receive_upload(std::istream& source, std::optional<std::uint64_t> declared_length,
+                              const std::string& boundary, sdk::StorageBackend& storage,
+                              const UploadLimits& limits) {
+    CountingBuffer counted(*source.rdbuf());
+    std::istream body(&counted);
     ReceivedUpload upload;
     std::optional<ImageSink> image;
     std::vector<char> chunk(kUploadChunkBytes);
@@ -168,6 +212,8 @@ ReceivedUpload receive_upload(std::istream& body, const std::string& boundary,
     }
     if (!image)
         throw HttpError(400, "missing_field", "the form has no image part");
+    if (declared_length)
+        check_complete(body, counted, *declared_length);
     return image->take(std::move(upload));
 }
 

@@ -5,6 +5,7 @@
 #include <istream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "upload/image_probe.h"
@@ -35,10 +36,12 @@ inline constexpr std::size_t kUploadChunkBytes = 64 * 1024;
 // The boundary of a multipart/form-data Content-Type; throws HttpError 415 otherwise.
 std::string multipart_boundary(const std::string& content_type);
 
-// Reads the whole form from `body`. Throws HttpError (400 malformed or missing image,
+// Reads the whole form from `body`, which must be `declared_length` bytes long when that is
+// known (Content-Length). Throws HttpError (400 malformed, cut short or missing image,
 // 413 image too large, 415 not an image or a format not allowed, 422 rejected image),
 // sdk::StorageFull or sdk::Unavailable; whatever it throws, nothing stays stored.
-ReceivedUpload receive_upload(std::istream& body, const std::string& boundary,
-                              sdk::StorageBackend& storage, const UploadLimits& limits);
+ReceivedUpload receive_upload(std::istream& body, std::optional<std::uint64_t> declared_length,
+                              const std::string& boundary, sdk::StorageBackend& storage,
+                              const UploadLimits& limits);
 
 }  // namespace visiongw::core

@@ -1,0 +1,126 @@
+#include "vision_service.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/StreamCopier.h>
+
+namespace visiongw::testing {
+namespace {
+
+// The longest a held request waits when the test never releases it.
+constexpr auto kLongestHold = std::chrono::seconds(60);
+
+// Bound without SO_REUSEPORT, on a port the kernel picks.
+Poco::Net::ServerSocket listening_socket() {
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, false);
+    socket.listen(64);
+    return socket;
+}
+
+}  // namespace
+
+class VisionService::Handler : public Poco::Net::HTTPRequestHandler {
+public:
+    explicit Handler(VisionService& service) : service_(service) {}
+
+    void handleRequest(Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response) override {
+        // Counted from the start, so the service's end waits for every handler that runs.
+        struct Active {
+            VisionService& service;
+            explicit Active(VisionService& s) : service(s) {
+                std::lock_guard lock(service.mutex_);
+                ++service.active_;
+            }
+            ~Active() {
+                std::lock_guard lock(service.mutex_);
+                --service.active_;
+                service.changed_.notify_all();
+            }
+        } active(service_);
+        std::string body;
+        Poco::StreamCopier::copyToString(request.stream(), body);
+        std::unique_lock lock(service_.mutex_);
+        const int index = static_cast<int>(service_.bodies_.size());
+        service_.bodies_.push_back(std::move(body));
+        service_.changed_.notify_all();
+        lock.unlock();
+        const ServiceReply reply = service_.script_(index);
+        lock.lock();
+        if (reply.hold) {
+            service_.changed_.wait_for(lock, kLongestHold, [&] { return service_.released_; });
+        }
+        lock.unlock();
+        try {
+            response.setStatusAndReason(
+                static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.status));
+            response.setContentType("application/json");
+            response.setKeepAlive(false);
+            response.sendBuffer(reply.body.data(), reply.body.size());
+        } catch (const Poco::Exception&) {
+            // The caller gave up (timeout, killed worker): nobody reads the answer.
+        }
+    }
+
+private:
+    VisionService& service_;
+};
+
+class VisionService::Factory : public Poco::Net::HTTPRequestHandlerFactory {
+public:
+    explicit Factory(VisionService& service) : service_(service) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(
+        const Poco::Net::HTTPServerRequest&) override {
+        return new Handler(service_);
+    }
+
+private:
+    VisionService& service_;
+};
+
+VisionService::VisionService(Script script)
+    : script_(std::move(script)),
+      socket_(listening_socket()),
+      server_(new Factory(*this), socket_, new Poco::Net::HTTPServerParams) {
+    server_.start();
+}
+
+VisionService::~VisionService() {
+    release();
+    server_.stopAll(true);
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return active_ == 0; });
+}
+
+std::string VisionService::url() const {
+    return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + "/analyze";
+}
+
+std::vector<std::string> VisionService::bodies() const {
+    std::lock_guard lock(mutex_);
+    return bodies_;
+}
+
+int VisionService::requests() const {
+    std::lock_guard lock(mutex_);
+    return static_cast<int>(bodies_.size());
+}
+
+bool VisionService::wait_for_requests(int count, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout,
+                             [&] { return static_cast<int>(bodies_.size()) >= count; });
+}
+
+void VisionService::release() {
+    {
+        std::lock_guard lock(mutex_);
+        released_ = true;
+    }
+    changed_.notify_all();
+}
+
+}  // namespace visiongw::testing

@@ -1,0 +1,58 @@
+// A stand-in for VISION_SERVICE_URL inside the test process: an HTTP server whose answer to
+// the n-th request (from 0) a script decides, and which can hold a request open until the
+// test releases it — how the tests keep a job "running" for as long as they need.
+#pragma once
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/ServerSocket.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace visiongw::testing {
+
+struct ServiceReply {
+    int status = 200;
+    std::string body = "{}";
+    // Answer only after release() (or the service's end); until then the request hangs.
+    bool hold = false;
+};
+
+class VisionService {
+public:
+    using Script = std::function<ServiceReply(int request_index)>;
+
+    explicit VisionService(Script script);
+    // Releases held requests, stops the server and waits for its handlers.
+    ~VisionService();
+    VisionService(const VisionService&) = delete;
+    VisionService& operator=(const VisionService&) = delete;
+
+    std::string url() const;
+    // The bodies of the requests received so far.
+    std::vector<std::string> bodies() const;
+    int requests() const;
+    // Waits until at least `count` requests arrived; false after `timeout`.
+    bool wait_for_requests(int count, std::chrono::milliseconds timeout) const;
+    // Lets every held request (and every later one) be answered.
+    void release();
+
+private:
+    class Handler;
+    class Factory;
+
+    Script script_;
+    mutable std::mutex mutex_;
+    mutable std::condition_variable changed_;
+    std::vector<std::string> bodies_;
+    bool released_ = false;
+    int active_ = 0;  // handlers running
+    Poco::Net::ServerSocket socket_;
+    Poco::Net::HTTPServer server_;
+};
+
+}  // namespace visiongw::testing
