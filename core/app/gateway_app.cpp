@@ -129,6 +129,10 @@ void GatewayApp::handleOption(const std::string& name, const std::string& value)
         command_ = Command::describe_plugin;
         plugin_name_ = value;
     }
+    if (name == "hash-key") {
+        command_ = Command::hash_key;
+        plugin_name_ = value;
+    }
     if (name == "help" || name == "version")
         stopOptionsProcessing();
 }

@@ -19,7 +19,11 @@ void send_json(Exchange& exchange, int status, const std::string& body) {
     response.setStatusAndReason(code, Poco::Net::HTTPResponse::getReasonForStatus(code));
     response.setContentType("application/json");
     response.setContentLength(static_cast<std::streamsize>(body.size()));
-    response.sendBuffer(body.data(), body.size());
+    // Not sendBuffer(): it leaves the answer in a buffer until the handler returns, and an early
+    // answer (a 413 found mid-upload) must reach the client before the unread body is drained.
+    std::ostream& out = response.send();
+    out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    out.flush();
 }
 
 void send_error(Exchange& exchange, const HttpError& error) {

@@ -4,6 +4,7 @@
 #include <Poco/Net/MultipartReader.h>
 #include <Poco/Net/NameValueCollection.h>
 
+#include <algorithm>
 #include <array>
 #include <limits>
 #include <optional>
@@ -17,8 +18,10 @@ namespace {
 
 constexpr int kMaxParts = 32;
 
-// Passes the bytes of `source` on in blocks and counts them. Reads through the source's
-// buffer, so that its exceptions (a broken connection) reach the caller as before.
+// Passes the bytes of `source` on and counts them. It asks the source for more only when its
+// reader needs more, and then takes what the source has buffered, so it never reads ahead of the
+// reader: past the end of a chunked body, Poco's stream would wait for a next chunk. Reads
+// through the source's buffer, so that its exceptions (a broken connection) reach the caller.
 class CountingBuffer : public std::streambuf {
 public:
     explicit CountingBuffer(std::streambuf& source) : source_(source) {}
@@ -27,10 +30,11 @@ public:
 
 protected:
     int_type underflow() override {
-        const std::streamsize read =
-            source_.sgetn(block_.data(), static_cast<std::streamsize>(block_.size()));
-        if (read <= 0)
+        if (traits_type::eq_int_type(source_.sgetc(), traits_type::eof()))
             return traits_type::eof();
+        const std::streamsize wanted = std::clamp<std::streamsize>(
+            source_.in_avail(), 1, static_cast<std::streamsize>(block_.size()));
+        const std::streamsize read = source_.sgetn(block_.data(), wanted);
         count_ += static_cast<std::uint64_t>(read);
         setg(block_.data(), block_.data(), block_.data() + read);
         return traits_type::to_int_type(block_[0]);

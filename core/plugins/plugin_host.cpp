@@ -86,8 +86,8 @@ const PluginLibrary& PluginHost::find(const std::string& name) const {
 std::unique_ptr<sdk::Plugin> PluginHost::instantiate(const PluginLibrary& entry,
                                                      const std::string& kind) const {
     if (entry.kind != kind) {
-        throw StartupError("plugin '" + entry.name + "' (" + entry.path + ") is a " + entry.kind +
-                           " plugin, not a " + kind + " plugin");
+        throw StartupError("plugin '" + entry.name + "' (" + entry.path + ") is of kind '" +
+                           entry.kind + "', not '" + kind + "'");
     }
     auto factory = entry.library->get_alias<sdk::PluginFactory>(VISIONGW_FACTORY_SYMBOL);
     std::unique_ptr<sdk::Plugin> object;

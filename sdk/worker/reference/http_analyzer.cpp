@@ -56,8 +56,23 @@ std::string read_bounded(std::istream& in, const Service& service) {
     return body;
 }
 
+// Waits for the first byte of the answer, looking at `context.cancelled()` every 100 ms so a
+// cancelled job stops waiting at once; throws Poco::TimeoutException at `timeout`.
+void await_answer(Poco::Net::HTTPClientSession& session, const AnalysisContext& context,
+                  std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!session.socket().poll(Poco::Timespan(100 * Poco::Timespan::MILLISECONDS),
+                                  Poco::Net::Socket::SELECT_READ)) {
+        if (context.cancelled())
+            throw AnalysisError("stopped", "the analysis was stopped", false);
+        if (std::chrono::steady_clock::now() >= deadline)
+            throw Poco::TimeoutException();
+    }
+}
+
 // Sends one POST (headers by `prepare`, body by `write`) and returns the JSON object answered.
-Poco::JSON::Object::Ptr call(const Service& service, std::chrono::milliseconds timeout,
+Poco::JSON::Object::Ptr call(const Service& service, const AnalysisContext& context,
+                             std::chrono::milliseconds timeout,
                              const std::function<void(Poco::Net::HTTPRequest&)>& prepare,
                              const std::function<void(std::ostream&)>& write) {
     Poco::Net::HTTPClientSession session(service.uri.getHost(), service.uri.getPort());
@@ -69,7 +84,10 @@ Poco::JSON::Object::Ptr call(const Service& service, std::chrono::milliseconds t
     std::string body;
     try {
         prepare(request);
-        write(session.sendRequest(request));
+        std::ostream& out = session.sendRequest(request);
+        write(out);
+        out.flush();
+        await_answer(session, context, timeout);
         body = read_bounded(session.receiveResponse(response), service);
     } catch (const Poco::TimeoutException&) {
         throw AnalysisError("timeout",
@@ -137,8 +155,14 @@ Poco::JSON::Object::Ptr HttpAnalyzer::operator()(AnalysisContext& context) const
     form.addPart("image", new Poco::Net::FilePartSource(job.file_path, media_type));
     const Service vision{vision_service_, "vision service", "vision_service_error"};
     Poco::JSON::Object::Ptr vision_result = call(
-        vision, time_left(context, timeout_),
-        [&](Poco::Net::HTTPRequest& request) { form.prepareSubmit(request); },
+        vision, context, time_left(context, timeout_),
+        [&](Poco::Net::HTTPRequest& request) {
+            // A known length, not chunks: the whole body is on the wire once it is flushed,
+            // so the answer can be awaited while watching for cancellation.
+            form.prepareSubmit(request);
+            request.setChunkedTransferEncoding(false);
+            request.setContentLength(form.calculateContentLength());
+        },
         [&](std::ostream& out) { form.write(out); });
     context.progress(50);
     if (!has_llm_service_ || job.analysis_type != "comprehensive")
@@ -154,7 +178,7 @@ Poco::JSON::Object::Ptr HttpAnalyzer::operator()(AnalysisContext& context) const
     const std::string body = text.str();
     const Service llm{llm_service_, "LLM service", "llm_service_error"};
     Poco::JSON::Object::Ptr llm_result = call(
-        llm, time_left(context, timeout_),
+        llm, context, time_left(context, timeout_),
         [&](Poco::Net::HTTPRequest& request) {
             request.setContentType("application/json");
             request.setContentLength(static_cast<std::streamsize>(body.size()));

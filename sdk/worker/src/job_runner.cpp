@@ -31,7 +31,7 @@ public:
 
     void progress(int percent) override {
         percent = std::clamp(percent, 0, 100);
-        if (percent <= reported_)
+        if (percent <= reported_ || cancelled())
             return;
         reported_ = percent;
         try {

@@ -1,0 +1,152 @@
+// The command line of the real visiongw binary: config checks, plugin listing, and start-up
+// failures that must end the process with one clear line.
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Util/Application.h>
+#include <gtest/gtest.h>
+
+#include <set>
+#include <sstream>
+
+#include "config/gateway_settings.h"
+#include "config/option_table.h"
+#include "core_testing.h"
+#include "plugins/plugin_host.h"
+
+namespace visiongw::testing {
+namespace {
+
+constexpr int kConfigFailure = Poco::Util::Application::EXIT_CONFIG;
+
+// A scratch folder with an ini that loads the build's plugins and keeps storage inside it.
+class CliTest : public ::testing::Test {
+protected:
+    std::string write_ini(const std::string& extra = "") const {
+        return scratch_.write("visiongw.ini", "[plugins]\ndir = " + build_dir() +
+                                                  "/plugins\n\n[local]\nroot = " +
+                                                  scratch_.file("files") + "\n\n" + extra);
+    }
+    GatewayRun run(const std::string& arguments, const std::string& environment = "") const {
+        return run_gateway(scratch_, arguments, environment);
+    }
+
+    ScratchDir scratch_;
+};
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    return lines;
+}
+
+TEST_F(CliTest, ShippedConfigChecksOut) {
+    std::string ini = std::string(VISIONGW_SOURCE_DIR) + "/etc/visiongw.ini";
+    // The form of the acceptance check: the ini follows --check-config.
+    GatewayRun result =
+        run("--check-config " + ini, "FILE_STORAGE_TEMP_DIR=" + scratch_.file("files"));
+    EXPECT_EQ(result.status, 0) << result.err;
+    EXPECT_EQ(result.out, ini + ": configuration OK (6 plugins loaded)\n");
+}
+
+TEST_F(CliTest, GeneratedConfigChecksOut) {
+    std::string ini = write_ini();
+    GatewayRun result = run("--check-config --config=" + ini);
+    EXPECT_EQ(result.status, 0) << result.err;
+    EXPECT_EQ(result.out, ini + ": configuration OK (6 plugins loaded)\n");
+}
+
+TEST_F(CliTest, ListsTheSixDefaultPlugins) {
+    GatewayRun result = run("--list-plugins --config=" + write_ini());
+    ASSERT_EQ(result.status, 0) << result.err;
+    std::set<std::string> listed;
+    for (const auto& line : lines_of(result.out)) {
+        std::string name, kind, version, path;
+        std::istringstream fields(line);
+        std::getline(fields, name, '\t');
+        std::getline(fields, kind, '\t');
+        std::getline(fields, version, '\t');
+        std::getline(fields, path);
+        EXPECT_FALSE(version.empty()) << line;
+        EXPECT_EQ(path, build_dir() + "/plugins/visiongw-" + name + ".so");
+        listed.insert(name + " " + kind);
+    }
+    EXPECT_EQ(listed,
+              (std::set<std::string>{"comprehensive analysis", "disease analysis", "local storage",
+                                     "pest analysis", "rabbitmq queue", "redis job_store"}));
+}
+
+TEST_F(CliTest, DescribesAPluginsOptions) {
+    GatewayRun result = run("--describe-plugin redis --config=" + write_ini());
+    ASSERT_EQ(result.status, 0) << result.err;
+    core::PluginHost host(build_dir() + "/plugins");
+    const core::PluginLibrary& redis = host.find("redis");
+    EXPECT_EQ(result.out, "redis " + redis.version + " (job_store plugin, " + redis.path +
+                              ")\noptions of [redis]:\n" + core::describe_options(redis.options));
+    EXPECT_NE(result.out.find("  url (string"), std::string::npos) << result.out;
+}
+
+TEST_F(CliTest, UnknownPluginKeyIsOneLineNamingFileSectionAndKey) {
+    std::string ini = write_ini("[pest]\nconfidence = 0.5\n");
+    GatewayRun result = run("--check-config --config=" + ini);
+    core::PluginHost host(build_dir() + "/plugins");
+    std::string valid;
+    for (const auto& option : host.find("pest").options)
+        valid += (valid.empty() ? "" : ", ") + std::string(option.name);
+    EXPECT_EQ(result.status, kConfigFailure);
+    EXPECT_EQ(result.err, "visiongw: " + ini +
+                              ": [pest] confidence: unknown key; valid keys are: " + valid + "\n");
+}
+
+TEST_F(CliTest, UnknownSectionIsOneLineListingTheSections) {
+    std::string ini = write_ini("[cameras]\nurl = rtsp://cam\n");
+    GatewayRun result = run("--check-config --config=" + ini);
+    std::set<std::string> known = core::foreign_sections();
+    for (const auto& section : core::core_sections())
+        known.insert(section.name);
+    std::string sections;
+    for (const auto& name : known)
+        sections += name + ", ";
+    EXPECT_EQ(result.status, kConfigFailure);
+    EXPECT_EQ(result.err, "visiongw: " + ini +
+                              ": [cameras] unknown section; sections are the gateway's and the "
+                              "configured plugins': " +
+                              sections + "local, redis, rabbitmq, pest, disease, comprehensive\n");
+}
+
+TEST_F(CliTest, EnvironmentOverrideWinsInTheBinary) {
+    std::string ini = write_ini("[gateway]\nlisten = 127.0.0.1:8080\n");
+    GatewayRun result = run("--check-config --config=" + ini, "VISIONGW_LISTEN=nowhere");
+    EXPECT_EQ(result.status, kConfigFailure);
+    EXPECT_EQ(result.err,
+              "visiongw: " + ini + ": [gateway] listen: must be host:port, got 'nowhere'\n");
+}
+
+TEST_F(CliTest, PluginOfAnotherAbiVersionIsRefusedWithOneLine) {
+    std::string ini =
+        scratch_.write("abi.ini", "[plugins]\ndir = " + fixture_dir("other_abi") + "\n");
+    GatewayRun result = run("--list-plugins --config=" + ini);
+    EXPECT_EQ(result.status, kConfigFailure);
+    EXPECT_EQ(result.err,
+              "visiongw: plugin " + fixture_library("other_abi", "future") +
+                  ": built for SDK ABI version " + std::to_string(VISIONGW_SDK_ABI_VERSION + 1) +
+                  ", this gateway has version " + std::to_string(VISIONGW_SDK_ABI_VERSION) + "\n");
+}
+
+TEST_F(CliTest, TakenPortFailsStartUpInsteadOfSharingIt) {
+    // Bound like Poco binds by default (SO_REUSEPORT): a gateway that also set it would share.
+    Poco::Net::ServerSocket taken;
+    taken.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, true);
+    taken.listen();
+    std::string port = std::to_string(taken.address().port());
+    std::string ini = write_ini("[gateway]\nlisten = 127.0.0.1:" + port + "\n");
+    GatewayRun result = run("--config=" + ini);
+    EXPECT_EQ(result.status, kConfigFailure);
+    std::vector<std::string> lines = lines_of(result.err);
+    ASSERT_EQ(lines.size(), 1u) << result.err;
+    EXPECT_TRUE(lines[0].starts_with("visiongw: cannot listen on 127.0.0.1:" + port + ": "))
+        << lines[0];
+}
+
+}  // namespace
+}  // namespace visiongw::testing

@@ -1,0 +1,106 @@
+// The gateway's request handler in-process, with routes of the test's own: whatever a route
+// handler throws is answered as the API's JSON error. The Gateway is built from the build's
+// real plugins, configured but not started, so no Redis or RabbitMQ is needed.
+#include "app/request_handler.h"
+
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <optional>
+#include <sstream>
+
+#include "core_testing.h"
+
+namespace visiongw::testing {
+namespace {
+
+using namespace visiongw::core;
+
+IniDocument handler_test_ini(const ScratchDir& scratch) {
+    return IniDocument::parse("[plugins]\ndir = " + build_dir() +
+                                  "/plugins\n[local]\nroot = " + scratch.file("files") + "\n",
+                              "handler-test.ini");
+}
+
+// A Gateway of the build's real plugins that serves one route of the test's, GET /fail, on a
+// free loopback port until stopped.
+class RequestHandlerTest : public ::testing::Test {
+protected:
+    RequestHandlerTest()
+        : document_(handler_test_ini(scratch_)),
+          settings_(read_gateway_settings(document_, build_dir() + "/bin")),
+          log_(log_text_, sdk::LogLevel::info),
+          host_(settings_.plugin_dir),
+          plugins_(host_, document_, settings_, log_),
+          gateway_(settings_, log_, registry_, plugins_) {}
+
+    void serve(std::function<void(Exchange&)> handler) {
+        router_.add(Route{"GET", "/fail", RouteAccess::open, std::move(handler)});
+        socket_.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, false);
+        socket_.listen();
+        server_.emplace(new GatewayRequestHandlerFactory(gateway_, router_), pool_, socket_,
+                        new Poco::Net::HTTPServerParams);
+        server_->start();
+    }
+
+    HttpAnswer get_fail() {
+        return http_request(socket_.address().port(), "GET", "/fail", {{"X-Request-ID", "f-1"}});
+    }
+
+    // Stops serving and waits for every handler thread, so the log is complete.
+    void stop() {
+        if (!server_)
+            return;
+        server_->stopAll(true);
+        pool_.joinAll();
+        server_.reset();
+    }
+
+    ~RequestHandlerTest() override { stop(); }
+
+    ScratchDir scratch_;
+    IniDocument document_;
+    GatewaySettings settings_;
+    std::ostringstream log_text_;
+    JsonLog log_;
+    PluginHost host_;
+    PluginSet plugins_;
+    MetricsRegistry registry_;
+    Gateway gateway_;
+    Router router_;
+    Poco::ThreadPool pool_{1, 4};
+    Poco::Net::ServerSocket socket_;
+    std::optional<Poco::Net::HTTPServer> server_;
+};
+
+TEST_F(RequestHandlerTest, StdExceptionFromAHandlerIsA500JsonError) {
+    serve([](Exchange&) { throw std::runtime_error("disk on fire"); });
+    HttpAnswer answer = get_fail();
+    EXPECT_EQ(answer.status, 500);
+    EXPECT_EQ(answer.header("content-type"), "application/json");
+    EXPECT_EQ(answer.header("x-request-id"), "f-1");
+    EXPECT_EQ(answer.body,
+              R"({"error":{"code":"internal_error","message":"the gateway failed to handle the )"
+              R"(request; see its log for request id f-1","request_id":"f-1"}})");
+    stop();
+    std::string log = log_text_.str();
+    EXPECT_NE(log.find(R"("message":"request failed","request_id":"f-1")"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find(R"("error":"disk on fire")"), std::string::npos) << log;
+}
+
+TEST_F(RequestHandlerTest, UnavailableDependencyIsA503WithRetryAfter) {
+    serve([](Exchange&) { throw sdk::Unavailable("broker down"); });
+    HttpAnswer answer = get_fail();
+    EXPECT_EQ(answer.status, 503);
+    EXPECT_EQ(answer.header("retry-after"), "5");
+    EXPECT_EQ(answer.body, R"({"error":{"code":"service_unavailable","message":"broker down",)"
+                           R"("request_id":"f-1"}})");
+}
+
+}  // namespace
+}  // namespace visiongw::testing
