@@ -26,11 +26,14 @@ install_packages() {
   $sudo rm -f /usr/sbin/policy-rc.d
 }
 
-# build DIR [cmake args...]: configures (once) and builds the project in DIR.
+# build DIR [cmake args...]: configures and builds the project in DIR (only the targets in
+# VISIONGW_TARGETS when that is set).
 build() {
   local dir="$1"; shift
   cmake -S "$VISIONGW_ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$dir" -j "$(nproc)"
+  local targets=()
+  for target in ${VISIONGW_TARGETS:-}; do targets+=(--target "$target"); done
+  cmake --build "$dir" -j "$(nproc)" "${targets[@]}"
 }
 
 REDIS_PORT="${VISIONGW_REDIS_PORT:-6391}"

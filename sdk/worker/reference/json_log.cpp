@@ -11,20 +11,6 @@
 namespace visiongw::worker::reference {
 namespace {
 
-const char* level_name(LogLevel level) {
-    switch (level) {
-        case LogLevel::debug:
-            return "debug";
-        case LogLevel::info:
-            return "info";
-        case LogLevel::warning:
-            return "warning";
-        case LogLevel::error:
-            return "error";
-    }
-    return "info";
-}
-
 Poco::Dynamic::Var text_or_null(const std::string& text) {
     return text.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(text);
 }

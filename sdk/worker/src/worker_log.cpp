@@ -6,20 +6,6 @@
 namespace visiongw::worker {
 namespace {
 
-const char* level_name(LogLevel level) {
-    switch (level) {
-        case LogLevel::debug:
-            return "debug";
-        case LogLevel::info:
-            return "info";
-        case LogLevel::warning:
-            return "warning";
-        case LogLevel::error:
-            return "error";
-    }
-    return "info";
-}
-
 void write_to_stderr(const LogRecord& record) {
     static std::mutex mutex;
     std::lock_guard lock(mutex);

@@ -17,6 +17,20 @@ using Topology = amqp::Topology;
 
 enum class LogLevel { debug, info, warning, error };
 
+inline const char* level_name(LogLevel level) {
+    switch (level) {
+        case LogLevel::debug:
+            return "debug";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::warning:
+            return "warning";
+        case LogLevel::error:
+            return "error";
+    }
+    return "info";
+}
+
 // One thing the worker did or saw; `job_id` and `request_id` are empty when not about a job.
 struct LogRecord {
     LogLevel level = LogLevel::info;
