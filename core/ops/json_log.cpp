@@ -1,7 +1,9 @@
 #include "ops/json_log.h"
+#include <charconv>
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -109,9 +111,10 @@ void append_json_value(std::string& line, const LogField::Value& value) {
                     line += "null";
                     return;
                 }
+                // The shortest text that reads back as the same double.
                 char number[32];
-                std::snprintf(number, sizeof number, "%.17g", v);
-                line += number;
+                auto end = std::to_chars(number, number + sizeof number, v).ptr;
+                line.append(number, end);
             } else {
                 line += std::to_string(v);
             }
