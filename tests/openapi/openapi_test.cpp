@@ -10,7 +10,6 @@
 #include <cctype>
 #include <fstream>
 #include <iterator>
-#include <regex>
 #include <set>
 #include <string>
 #include <utility>
@@ -89,11 +88,12 @@ const RouteEntry* find_route(const std::string& method, const std::string& patte
 
 // The {name} segments of a path template, in order.
 std::vector<std::string> template_names(const std::string& path) {
-    static const std::regex name(R"(\{([^}/]+)\})");
     std::vector<std::string> names;
-    for (auto it = std::sregex_iterator(path.begin(), path.end(), name);
-         it != std::sregex_iterator(); ++it) {
-        names.push_back((*it)[1]);
+    for (std::size_t open = path.find('{'); open != std::string::npos;
+         open = path.find('{', open + 1)) {
+        std::size_t close = path.find('}', open);
+        if (close == std::string::npos) break;
+        names.push_back(path.substr(open + 1, close - open - 1));
     }
     return names;
 }
