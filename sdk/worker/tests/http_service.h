@@ -8,6 +8,7 @@
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/ThreadPool.h>
 
 #include <atomic>
 #include <functional>
@@ -32,10 +33,14 @@ public:
     explicit HttpService(std::function<CannedAnswer(const std::string&)> answer)
         : answer_(std::move(answer)),
           socket_(listening_socket()),
-          server_(new Factory(*this), socket_, new Poco::Net::HTTPServerParams) {
+          server_(new Factory(*this), pool_, socket_, new Poco::Net::HTTPServerParams) {
         server_.start();
     }
-    ~HttpService() { server_.stopAll(true); }
+    // Waits for handlers still answering (a slow answer outlives its test otherwise).
+    ~HttpService() {
+        server_.stopAll(true);
+        pool_.joinAll();
+    }
 
     std::string url(const std::string& path = "/analyze") const {
         return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + path;
@@ -94,6 +99,7 @@ private:
     mutable std::mutex mutex_;
     std::vector<std::string> bodies_;
     Poco::Net::ServerSocket socket_;
+    Poco::ThreadPool pool_;
     Poco::Net::HTTPServer server_;
 };
 
