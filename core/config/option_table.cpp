@@ -146,12 +146,13 @@ std::string markdown_options(OptionTable table) {
     std::ostringstream out;
     out << "| key | type | default | range | meaning |\n|---|---|---|---|---|\n";
     for (const auto& option : table) {
-        out << "| `" << option.name << "` | " << type_name(option.type) << " | "
-            << (option.required ? "required"
-                                : (option.default_value && *option.default_value
-                                       ? "`" + std::string(option.default_value) + "`"
-                                       : std::string("")))
-            << " | ";
+        out << "| `" << option.name << "` | " << type_name(option.type) << " | ";
+        if (option.required) {
+            out << "required";
+        } else if (option.default_value && *option.default_value) {
+            out << '`' << option.default_value << '`';
+        }
+        out << " | ";
         if (option.min || option.max) {
             out << (option.min ? option.min : "") << "…" << (option.max ? option.max : "");
         }
