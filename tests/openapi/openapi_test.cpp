@@ -92,7 +92,8 @@ std::vector<std::string> template_names(const std::string& path) {
     for (std::size_t open = path.find('{'); open != std::string::npos;
          open = path.find('{', open + 1)) {
         std::size_t close = path.find('}', open);
-        if (close == std::string::npos) break;
+        if (close == std::string::npos)
+            break;
         names.push_back(path.substr(open + 1, close - open - 1));
     }
     return names;

@@ -32,7 +32,8 @@ std::string random_suffix() {
     static std::mt19937_64 random{std::random_device{}()};
     static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
     std::string text;
-    for (int i = 0; i < 10; ++i) text += kDigits[random() % 36];
+    for (int i = 0; i < 10; ++i)
+        text += kDigits[random() % 36];
     return text;
 }
 
@@ -42,7 +43,8 @@ int free_port() {
 }
 
 void put_u32(std::string& out, std::uint32_t value) {
-    for (int shift = 24; shift >= 0; shift -= 8) out += static_cast<char>((value >> shift) & 0xFF);
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out += static_cast<char>((value >> shift) & 0xFF);
 }
 
 void png_chunk(std::string& out, const char* type, const std::string& data) {
@@ -80,8 +82,10 @@ HttpAnswer http_request(int port, const std::string& method, const std::string& 
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
     session.setTimeout(Poco::Timespan(30, 0));
     Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-    for (const auto& [name, value] : headers) request.set(name, value);
-    if (!content_type.empty()) request.setContentType(content_type);
+    for (const auto& [name, value] : headers)
+        request.set(name, value);
+    if (!content_type.empty())
+        request.setContentType(content_type);
     if (!body.empty() || method == "POST") {
         request.setContentLength(static_cast<std::streamsize>(body.size()));
     }
@@ -90,7 +94,8 @@ HttpAnswer http_request(int port, const std::string& method, const std::string& 
     std::istream& in = session.receiveResponse(response);
     HttpAnswer answer;
     answer.status = static_cast<int>(response.getStatus());
-    for (const auto& [name, value] : response) answer.headers[Poco::toLower(name)] = value;
+    for (const auto& [name, value] : response)
+        answer.headers[Poco::toLower(name)] = value;
     std::ostringstream text;
     text << in.rdbuf();
     answer.body = text.str();
@@ -107,7 +112,8 @@ std::string make_png(int width, int height, unsigned seed) {
     std::mt19937 random(seed);
     for (int y = 0; y < height; ++y) {
         raw += '\0';
-        for (int x = 0; x < width * 3; ++x) raw += static_cast<char>(random() & 0xFF);
+        for (int x = 0; x < width * 3; ++x)
+            raw += static_cast<char>(random() & 0xFF);
     }
     std::vector<Bytef> packed(compressBound(raw.size()));
     uLongf packed_size = packed.size();
@@ -123,8 +129,12 @@ std::string make_png(int width, int height, unsigned seed) {
     return png;
 }
 
-std::string build_dir() { return VISIONGW_TEST_BUILD_DIR; }
-std::string gateway_binary() { return build_dir() + "/bin/visiongw"; }
+std::string build_dir() {
+    return VISIONGW_TEST_BUILD_DIR;
+}
+std::string gateway_binary() {
+    return build_dir() + "/bin/visiongw";
+}
 
 int run_command(const std::string& command) {
     int status = std::system(command.c_str());
@@ -134,10 +144,12 @@ int run_command(const std::string& command) {
 std::string command_output(const std::string& command) {
     std::string out;
     FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr) throw std::runtime_error("cannot run " + command);
+    if (pipe == nullptr)
+        throw std::runtime_error("cannot run " + command);
     char buffer[4096];
     std::size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
+    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
+        out.append(buffer, n);
     pclose(pipe);
     return out;
 }
@@ -163,17 +175,21 @@ GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections
         {"local", "root = " + storage_root_ + "\nmin_free_bytes = 0\n"},
         {"redis", "url = " + redis_url() + "/0\nkey_prefix = " + key_prefix_ + "\n"},
         {"rabbitmq", "url = " + amqp_url() + "\nexchange = " + exchange_ + "\nqueue = " + queue_ +
-                         "\nevents_exchange = vgwtest." + suffix + ".events\nevents_queue = vgwtest." +
-                         suffix + ".events\ncancel_exchange = vgwtest." + suffix +
+                         "\nevents_exchange = vgwtest." + suffix +
+                         ".events\nevents_queue = vgwtest." + suffix +
+                         ".events\ncancel_exchange = vgwtest." + suffix +
                          ".cancel\ncancel_stream = vgwtest." + suffix + ".cancellations\n"},
     };
-    for (auto& [section, body] : sections_) generated[section] += body;
+    for (auto& [section, body] : sections_)
+        generated[section] += body;
     std::ofstream ini(ini_path_);
-    for (const auto& [section, body] : generated) ini << "[" << section << "]\n" << body << "\n";
+    for (const auto& [section, body] : generated)
+        ini << "[" << section << "]\n" << body << "\n";
 }
 
 GatewayProcess::~GatewayProcess() {
-    if (running()) stop(10);
+    if (running())
+        stop(10);
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
 }
@@ -188,26 +204,31 @@ void GatewayProcess::start() {
     for (char** entry = environ; *entry != nullptr; ++entry) {
         std::string variable(*entry);
         bool override = false;
-        for (const char* name : {"REDIS_URL=", "RABBITMQ_", "FILE_STORAGE_", "VISIONGW_LISTEN=",
-                                 "VISION_SERVICE_URL=", "LLM_SERVICE_URL="}) {
+        for (const char* name : {"REDIS_URL=", "RABBITMQ_", "FILE_STORAGE_",
+                                 "VISIONGW_LISTEN=", "VISION_SERVICE_URL=", "LLM_SERVICE_URL="}) {
             override = override || variable.rfind(name, 0) == 0;
         }
-        if (!override) environment.push_back(variable);
+        if (!override)
+            environment.push_back(variable);
     }
     std::vector<char*> envp;
-    for (auto& variable : environment) envp.push_back(variable.data());
+    for (auto& variable : environment)
+        envp.push_back(variable.data());
     envp.push_back(nullptr);
     std::string binary = gateway_binary();
     std::string config = "--config=" + ini_path_;
     char* argv[] = {binary.data(), config.data(), nullptr};
     int error = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, envp.data());
     posix_spawn_file_actions_destroy(&actions);
-    if (error != 0) throw std::runtime_error("cannot start " + binary);
+    if (error != 0)
+        throw std::runtime_error("cannot start " + binary);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
-        if (!running()) throw std::runtime_error("visiongw exited at start:\n" + output());
+        if (!running())
+            throw std::runtime_error("visiongw exited at start:\n" + output());
         try {
-            if (http_request(port_, "GET", "/health").status == 200) return;
+            if (http_request(port_, "GET", "/health").status == 200)
+                return;
         } catch (const std::exception&) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
@@ -216,12 +237,14 @@ void GatewayProcess::start() {
 }
 
 bool GatewayProcess::running() const {
-    if (pid_ <= 0) return false;
+    if (pid_ <= 0)
+        return false;
     return waitpid(pid_, nullptr, WNOHANG) == 0;
 }
 
 int GatewayProcess::stop(int timeout_seconds) {
-    if (pid_ <= 0) return -1;
+    if (pid_ <= 0)
+        return -1;
     kill(pid_, SIGTERM);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
     int status = 0;
@@ -247,21 +270,23 @@ std::string GatewayProcess::output() const {
 std::size_t GatewayProcess::stored_files() const {
     std::size_t count = 0;
     for (const auto& entry : std::filesystem::recursive_directory_iterator(storage_root_)) {
-        if (entry.is_regular_file()) ++count;
+        if (entry.is_regular_file())
+            ++count;
     }
     return count;
 }
 
 std::size_t GatewayProcess::redis_keys() const {
-    std::string keys = command_output("redis-cli -p " + redis_port() + " --scan --pattern '" +
-                                      key_prefix_ + "*'");
+    std::string keys =
+        command_output("redis-cli -p " + redis_port() + " --scan --pattern '" + key_prefix_ + "*'");
     return static_cast<std::size_t>(std::count(keys.begin(), keys.end(), '\n'));
 }
 
 std::size_t GatewayProcess::queue_depth() const {
     std::string url = amqp_url();
     amqp_connection_info info;
-    if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK) throw std::runtime_error("bad url");
+    if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK)
+        throw std::runtime_error("bad url");
     amqp_connection_state_t connection = amqp_new_connection();
     amqp_socket_t* socket = amqp_tcp_socket_new(connection);
     if (amqp_socket_open(socket, info.host, info.port) != AMQP_STATUS_OK) {
@@ -276,7 +301,8 @@ std::size_t GatewayProcess::queue_depth() const {
     amqp_rpc_reply_t reply = amqp_get_rpc_reply(connection);
     amqp_connection_close(connection, AMQP_REPLY_SUCCESS);
     amqp_destroy_connection(connection);
-    if (reply.reply_type != AMQP_RESPONSE_NORMAL) throw std::runtime_error("queue not declared");
+    if (reply.reply_type != AMQP_RESPONSE_NORMAL)
+        throw std::runtime_error("queue not declared");
     return depth;
 }
 

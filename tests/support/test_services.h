@@ -18,10 +18,16 @@ inline std::string required_env(const char* name) {
     return value;
 }
 
-inline std::string redis_url() { return required_env("VISIONGW_TEST_REDIS_URL"); }
-inline std::string amqp_url() { return required_env("VISIONGW_TEST_AMQP_URL"); }
+inline std::string redis_url() {
+    return required_env("VISIONGW_TEST_REDIS_URL");
+}
+inline std::string amqp_url() {
+    return required_env("VISIONGW_TEST_AMQP_URL");
+}
 // The node name for `rabbitmqctl -n NODE stop_app|start_app` in broker-outage tests.
-inline std::string rabbit_node() { return required_env("VISIONGW_TEST_RABBIT_NODE"); }
+inline std::string rabbit_node() {
+    return required_env("VISIONGW_TEST_RABBIT_NODE");
+}
 inline std::string redis_port() {
     std::string url = redis_url();
     return url.substr(url.rfind(':') + 1);
