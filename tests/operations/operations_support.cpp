@@ -294,17 +294,7 @@ GatewayProcess& OperationsTest::start_gateway(std::map<std::string, std::string>
 }
 
 void OperationsTest::TearDown() {
-    if (!gateway_)
-        return;
-    if (gateway_->running())
-        gateway_->stop();
-    try {
-        remove_service_state(*gateway_);
-    } catch (const std::exception& e) {
-        std::cerr << "cleanup of the gateway's broker objects and keys failed: " << e.what()
-                  << '\n';
-    }
-    gateway_.reset();
+    stop_and_clean(gateway_);
 }
 
 HttpAnswer OperationsTest::get(const std::string& path,

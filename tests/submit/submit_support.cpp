@@ -179,16 +179,7 @@ HttpAnswer submit_chunked(const GatewayProcess& gateway, const MultipartBody& fo
     request.setContentType(form.content_type());
     request.setChunkedTransferEncoding(true);
     session.sendRequest(request) << form.str();
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    HttpAnswer answer;
-    answer.status = static_cast<int>(response.getStatus());
-    for (const auto& [name, value] : response)
-        answer.headers[Poco::toLower(name)] = value;
-    std::ostringstream text;
-    text << in.rdbuf();
-    answer.body = text.str();
-    return answer;
+    return receive_answer(session);
 }
 
 namespace {
@@ -329,16 +320,21 @@ void GatewaySuite::SetUp() {
 }
 
 void GatewaySuite::TearDownTestSuite() {
-    if (!gateway_)
+    stop_and_clean(gateway_);
+}
+
+void stop_and_clean(std::unique_ptr<GatewayProcess>& gateway) {
+    if (!gateway)
         return;
-    gateway_->stop();
+    if (gateway->running())
+        gateway->stop();
     try {
-        remove_service_state(*gateway_);
+        remove_service_state(*gateway);
     } catch (const std::exception& e) {
         std::cerr << "cleanup of the gateway's broker objects and keys failed: " << e.what()
                   << '\n';
     }
-    gateway_.reset();
+    gateway.reset();
 }
 
 }  // namespace visiongw::testing

@@ -48,6 +48,8 @@ amqp::Topology topology_of(const GatewayProcess& gateway);
 amqp::AmqpConnection connect_broker();
 // Deletes the gateway's exchanges, queues and Redis keys; call once it stopped.
 void remove_service_state(const GatewayProcess& gateway);
+// Stops the gateway (when it runs), removes its queues, exchanges and keys, and resets it.
+void stop_and_clean(std::unique_ptr<GatewayProcess>& gateway);
 
 // A form with analysis type `pest` and `image` as `leaf.png`.
 MultipartBody leaf_form(const std::string& image);

@@ -90,6 +90,10 @@ HttpAnswer http_request(int port, const std::string& method, const std::string& 
         request.setContentLength(static_cast<std::streamsize>(body.size()));
     }
     session.sendRequest(request) << body;
+    return receive_answer(session);
+}
+
+HttpAnswer receive_answer(Poco::Net::HTTPClientSession& session) {
     Poco::Net::HTTPResponse response;
     std::istream& in = session.receiveResponse(response);
     HttpAnswer answer;

@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+namespace Poco::Net {
+class HTTPClientSession;
+}
+
 namespace visiongw::testing {
 
 struct HttpAnswer {
@@ -35,6 +39,8 @@ private:
 HttpAnswer http_request(int port, const std::string& method, const std::string& path,
                         const std::map<std::string, std::string>& headers = {},
                         const std::string& body = "", const std::string& content_type = "");
+// Reads the answer to a request already sent on `session`.
+HttpAnswer receive_answer(Poco::Net::HTTPClientSession& session);
 HttpAnswer post_form(int port, const std::string& path, const MultipartBody& form,
                      const std::map<std::string, std::string>& headers = {});
 
