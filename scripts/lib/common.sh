@@ -5,7 +5,7 @@ VISIONGW_STATE="${VISIONGW_STATE:-$VISIONGW_ROOT/.run}"
 
 VISIONGW_PACKAGES=(build-essential cmake pkg-config libpoco-dev librabbitmq-dev libboost-dev
   libssl-dev libgtest-dev libgmock-dev libjpeg-dev libpng-dev prometheus-cpp-dev rabbitmq-server
-  redis-server curl procps)
+  redis-server zlib1g-dev curl procps)
 
 log() { printf '[visiongw] %s\n' "$*" >&2; }
 
@@ -21,9 +21,14 @@ install_packages() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -q
   # The Debian packages try to start their services; we run our own private instances.
-  echo 'exit 101' | $sudo tee /usr/sbin/policy-rc.d >/dev/null && $sudo chmod +x /usr/sbin/policy-rc.d
+  local own_policy=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    own_policy=1
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+    $sudo chmod +x /usr/sbin/policy-rc.d
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
-  $sudo rm -f /usr/sbin/policy-rc.d
+  [ -z "$own_policy" ] || $sudo rm -f /usr/sbin/policy-rc.d
 }
 
 # build DIR [cmake args...]: configures and builds the project in DIR (only the targets in
