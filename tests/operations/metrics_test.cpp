@@ -2,7 +2,9 @@
 // operator relies on are there with their types, and the numbers move with the requests made.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <limits>
+#include <thread>
 
 #include "operations_support.h"
 
@@ -92,7 +94,18 @@ TEST_F(MetricsTest, ASubmitMovesRequestUploadJobAndPublishNumbers) {
 
     submit_job(leaf_form(image));
     EXPECT_EQ(submit(gateway(), leaf_form("not an image")).status, 415);
-    const Exposition after = scrape(gateway());
+    // A request is counted right after its answer is sent, so the scrape may come first: wait
+    // (bounded) until both requests are in.
+    Exposition after = scrape(gateway());
+    const double expected_count =
+        before.value("visiongw_http_request_duration_seconds_count", analyze).value_or(0) + 2;
+    for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+         after.value("visiongw_http_request_duration_seconds_count", analyze).value_or(0) <
+             expected_count &&
+         std::chrono::steady_clock::now() < deadline;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        after = scrape(gateway());
+    }
 
     EXPECT_EQ(after.value("visiongw_http_requests_total", accepted),
               before.value("visiongw_http_requests_total", accepted).value_or(0) + 1);
