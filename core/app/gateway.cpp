@@ -85,7 +85,7 @@ std::pair<bool, std::vector<Readiness::Check>> Readiness::evaluate() {
                 health = {false, e.what()};
             }
             // The storage check carries the role's name, whichever backend serves it.
-            checks.push_back({plugin == plugins_.all().front().second ? "file_storage" : name,
+            checks.push_back({plugin.get() == &plugins_.storage() ? "file_storage" : name,
                               health.ok, milliseconds_since(start), health.detail});
         }
         if (!vision_service_url_.empty())

@@ -3,10 +3,12 @@
 #include <Poco/DateTimeFormat.h>
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Timestamp.h>
 
 #include <sstream>
+#include <string_view>
+
+#include "http/exchange.h"
 
 namespace visiongw::core {
 namespace {
@@ -28,12 +30,9 @@ Poco::JSON::Object::Ptr parameters_object(const std::map<std::string, sdk::Param
     return object;
 }
 
-// A stored JSON text as a value to embed; empty text is null.
-Poco::Dynamic::Var parsed(const std::string& json) {
-    if (json.empty())
-        return Poco::Dynamic::Var();
-    Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
-    return parser.parse(json);
+// A stored JSON text (written by this gateway, so valid) as it is; empty text is null.
+std::string_view raw_or_null(const std::string& json) {
+    return json.empty() ? std::string_view("null") : std::string_view(json);
 }
 
 std::string text(const Poco::JSON::Object::Ptr& object) {
@@ -68,23 +67,30 @@ std::string file_json(const ReceivedUpload& upload, bool deduplicated) {
 }
 
 std::string job_json(const sdk::JobRecord& record) {
-    Poco::JSON::Object::Ptr job = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    job->set("job_id", record.id);
-    job->set("status", std::string(sdk::to_string(record.status)));
-    job->set("progress", record.progress);
-    job->set("analysis_type", record.analysis_type);
-    job->set("parameters", parsed(record.parameters_json));
-    job->set("file", parsed(record.file_json));
-    job->set("created_at", record.created_at);
-    job->set("updated_at", record.updated_at);
-    job->set("result", parsed(record.result_json));
-    job->set("error", parsed(record.error_json));
-    Poco::JSON::Object::Ptr links = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    links->set("self", job_path(record.id));
-    links->set("events", job_path(record.id) + "/events");
-    links->set("cancel", job_path(record.id) + "/cancel");
-    job->set("links", links);
-    return text(job);
+    // Assembled as text: the JSON-valued fields are stored as JSON text and embedded as they
+    // are, so no request parses and re-serialises them.
+    const std::string self = job_path(record.id);
+    std::string out;
+    out.reserve(512 + record.parameters_json.size() + record.file_json.size() +
+                record.result_json.size() + record.error_json.size());
+    out += "{\"job_id\":" + json_quote(record.id);
+    out += ",\"status\":\"" + std::string(sdk::to_string(record.status)) + "\"";
+    out += ",\"progress\":" + std::to_string(record.progress);
+    out += ",\"analysis_type\":" + json_quote(record.analysis_type);
+    out += ",\"parameters\":";
+    out += raw_or_null(record.parameters_json);
+    out += ",\"file\":";
+    out += raw_or_null(record.file_json);
+    out += ",\"created_at\":" + json_quote(record.created_at);
+    out += ",\"updated_at\":" + json_quote(record.updated_at);
+    out += ",\"result\":";
+    out += raw_or_null(record.result_json);
+    out += ",\"error\":";
+    out += raw_or_null(record.error_json);
+    out += ",\"links\":{\"self\":" + json_quote(self) +
+           ",\"events\":" + json_quote(self + "/events") +
+           ",\"cancel\":" + json_quote(self + "/cancel") + "}}";
+    return out;
 }
 
 std::string job_message_json(const sdk::JobRecord& record, const ReceivedUpload& upload,
