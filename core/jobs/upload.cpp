@@ -1,60 +1,28 @@
 #include "jobs/upload.h"
 
 #include <Poco/Net/MessageHeader.h>
-#include <Poco/Net/MultipartReader.h>
 #include <Poco/Net/NameValueCollection.h>
 
-#include <algorithm>
-#include <array>
-#include <limits>
 #include <optional>
 #include <vector>
 
 #include "http/exchange.h"
 #include "jobs/sha256.h"
+#include "upload/multipart_scanner.h"
 
 namespace visiongw::core {
 namespace {
 
 constexpr int kMaxParts = 32;
 
-// Passes the bytes of `source` on and counts them. It asks the source for more only when its
-// reader needs more, and then takes what the source has buffered, so it never reads ahead of the
-// reader: past the end of a chunked body, Poco's stream would wait for a next chunk. Reads
-// through the source's buffer, so that its exceptions (a broken connection) reach the caller.
-class CountingBuffer : public std::streambuf {
-public:
-    explicit CountingBuffer(std::streambuf& source) : source_(source) {}
-
-    std::uint64_t count() const { return count_; }
-
-protected:
-    int_type underflow() override {
-        if (traits_type::eq_int_type(source_.sgetc(), traits_type::eof()))
-            return traits_type::eof();
-        const std::streamsize wanted = std::clamp<std::streamsize>(
-            source_.in_avail(), 1, static_cast<std::streamsize>(block_.size()));
-        const std::streamsize read = source_.sgetn(block_.data(), wanted);
-        count_ += static_cast<std::uint64_t>(read);
-        setg(block_.data(), block_.data(), block_.data() + read);
-        return traits_type::to_int_type(block_[0]);
-    }
-
-private:
-    std::streambuf& source_;
-    std::array<char, 16 * 1024> block_{};
-    std::uint64_t count_ = 0;
-};
-
 // Reads what follows the closing boundary (its line break, an epilogue) and checks that the
 // body was as long as declared: a client that went away after the closing boundary but before
 // the end of its body must not leave a job.
-void check_complete(std::istream& body, const CountingBuffer& counted,
-                    std::uint64_t declared_length) {
-    body.ignore(std::numeric_limits<std::streamsize>::max());
-    if (counted.count() != declared_length) {
+void check_complete(MultipartScanner& scanner, std::uint64_t declared_length) {
+    scanner.skip_epilogue();
+    if (scanner.consumed() != declared_length) {
         throw HttpError(400, "malformed_request",
-                        "the body ended after " + std::to_string(counted.count()) + " of its " +
+                        "the body ended after " + std::to_string(scanner.consumed()) + " of its " +
                             std::to_string(declared_length) + " bytes");
     }
 }
@@ -130,20 +98,6 @@ private:
     ImageInfo image_{};
 };
 
-std::string read_field(std::istream& part, const std::string& name, std::uint64_t limit) {
-    std::string value;
-    char buffer[4096];
-    while (part) {
-        part.read(buffer, sizeof buffer);
-        value.append(buffer, static_cast<std::size_t>(part.gcount()));
-        if (value.size() > limit) {
-            throw HttpError(400, "invalid_field",
-                            "field " + name + " exceeds " + std::to_string(limit) + " bytes");
-        }
-    }
-    return value;
-}
-
 }  // namespace
 
 std::string multipart_boundary(const std::string& content_type) {
@@ -166,21 +120,16 @@ std::string multipart_boundary(const std::string& content_type) {
 ReceivedUpload receive_upload(std::istream& source, std::optional<std::uint64_t> declared_length,
                               const std::string& boundary, sdk::StorageBackend& storage,
                               const UploadLimits& limits) {
-    CountingBuffer counted(*source.rdbuf());
-    std::istream body(&counted);
+    MultipartScanner scanner(*source.rdbuf(), boundary);
     ReceivedUpload upload;
     std::optional<ImageSink> image;
-    std::vector<char> chunk(kUploadChunkBytes);
     try {
-        Poco::Net::MultipartReader reader(body, boundary);
-        int parts = 0;
-        while (reader.hasNextPart()) {
-            if (++parts > kMaxParts) {
+        Poco::Net::MessageHeader header;
+        for (int parts = 1; scanner.next_part(header); ++parts, header.clear()) {
+            if (parts > kMaxParts) {
                 throw HttpError(400, "invalid_field",
                                 "the form has more than " + std::to_string(kMaxParts) + " parts");
             }
-            Poco::Net::MessageHeader header;
-            reader.nextPart(header);
             std::string disposition;
             Poco::Net::NameValueCollection params;
             Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""),
@@ -189,35 +138,41 @@ ReceivedUpload receive_upload(std::istream& source, std::optional<std::uint64_t>
             if (name.empty()) {
                 throw HttpError(400, "invalid_field", "a form part has no name");
             }
-            std::istream& part = reader.stream();
             if (name == "image") {
                 if (image)
                     throw HttpError(400, "invalid_field", "the form has two image parts");
                 image.emplace(storage, limits);
                 upload.original_filename = params.get("filename", "");
                 upload.content_type = header.get("Content-Type", "");
-                while (part) {
-                    part.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-                    if (part.gcount() > 0) {
-                        image->append(chunk.data(), static_cast<std::size_t>(part.gcount()));
-                    }
-                }
+                scanner.read_body(
+                    [&](const char* data, std::size_t size) { image->append(data, size); });
                 image->finish();
-            } else {
-                if (upload.fields.count(name)) {
-                    throw HttpError(400, "invalid_field", "the form has field " + name + " twice");
-                }
-                upload.fields[name] = read_field(part, name, limits.max_field_bytes);
+                continue;
             }
+            if (upload.fields.count(name)) {
+                throw HttpError(400, "invalid_field", "the form has field " + name + " twice");
+            }
+            std::string& value = upload.fields[name];
+            scanner.read_body([&](const char* data, std::size_t size) {
+                if (value.size() + size > limits.max_field_bytes) {
+                    throw HttpError(400, "invalid_field",
+                                    "field " + name + " exceeds " +
+                                        std::to_string(limits.max_field_bytes) + " bytes");
+                }
+                value.append(data, size);
+            });
         }
+        if (!image)
+            throw HttpError(400, "missing_field", "the form has no image part");
+        if (declared_length)
+            check_complete(scanner, *declared_length);
+    } catch (const MultipartError& e) {
+        throw HttpError(400, "malformed_request",
+                        std::string("the multipart body is malformed: ") + e.what());
     } catch (const Poco::Exception& e) {
         throw HttpError(400, "malformed_request",
                         "the multipart body is malformed or was cut short: " + e.displayText());
     }
-    if (!image)
-        throw HttpError(400, "missing_field", "the form has no image part");
-    if (declared_length)
-        check_complete(body, counted, *declared_length);
     return image->take(std::move(upload));
 }
 

@@ -31,8 +31,6 @@ struct ReceivedUpload {
     std::map<std::string, std::string> fields;  // every text field, by name
 };
 
-inline constexpr std::size_t kUploadChunkBytes = 64 * 1024;
-
 // The boundary of a multipart/form-data Content-Type; throws HttpError 415 otherwise.
 std::string multipart_boundary(const std::string& content_type);
 
