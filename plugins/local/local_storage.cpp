@@ -183,6 +183,9 @@ public:
 
 private:
     // Flushes (when asked) and closes the temporary file; it stays until published or aborted.
+    // Without fsync the file's writeback is started at once (not waited for): left to the
+    // kernel's flusher, dirty images pile up to gigabytes that go out in one burst and stall
+    // every fsync on the same disk (the broker's among them) for a second or more.
     void close_file() {
         const int fd = fd_;
         fd_ = -1;
@@ -191,6 +194,8 @@ private:
             ::close(fd);
             throw_io_error<sdk::Error>(error, "cannot fsync " + temp_.string());
         }
+        if (!fsync_)
+            ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // advisory: errors change nothing
         if (::close(fd) != 0) {
             const int error = errno;
             throw_io_error<sdk::Error>(error, "cannot write " + temp_.string());

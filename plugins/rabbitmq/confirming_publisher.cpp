@@ -11,16 +11,20 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kIdlePoll = 200ms;   // well below any heartbeat interval (at least 1 s)
-constexpr auto kConfirmPoll = 2ms;  // how long to wait for confirms before taking new work
+// While confirms are outstanding, new messages wait for the next broker answer (at most this
+// long) and then go out together, so they share the broker's next fsync: publishing each one at
+// once measured 10-20% fewer submits/s (scripts/bench/submit).
+constexpr auto kConfirmPoll = 2ms;
 constexpr auto kFlushTimeout = 2s;  // stop(): time left for in-flight confirms
 constexpr int kMaxAnswersPerRound = 512;
 
 }  // namespace
 
 // One caller's message. `done`, `abandoned` and `failure` are guarded by the publisher's mutex;
-// `return_reason` belongs to the owner thread.
+// `return_reason` belongs to the owner thread. `settled` wakes only its own caller.
 struct ConfirmingPublisher::PendingPublish {
     OutgoingMessage message;
+    std::condition_variable settled;
     bool done = false;
     bool abandoned = false;  // the caller gave up: never (re)publish it
     std::string failure;     // empty once done: confirmed and routed
@@ -39,8 +43,8 @@ ConfirmingPublisher::~ConfirmingPublisher() {
 void ConfirmingPublisher::start() {
     std::unique_lock lock(mutex_);
     owner_ = std::thread([this] { run(); });
-    settled_.wait_for(lock, settings_.connection.connect_timeout * 2 + 1s,
-                      [this] { return attempted_; });
+    first_attempt_.wait_for(lock, settings_.connection.connect_timeout * 2 + 1s,
+                            [this] { return attempted_; });
 }
 
 void ConfirmingPublisher::stop() noexcept {
@@ -69,7 +73,7 @@ void ConfirmingPublisher::publish(OutgoingMessage message, std::chrono::millisec
         throw failed(unreachable(link_.last_error()));
     queued_.push_back(pending);
     work_ready_.notify_one();
-    if (!settled_.wait_for(lock, timeout, [&] { return pending->done; })) {
+    if (!pending->settled.wait_for(lock, timeout, [&] { return pending->done; })) {
         pending->abandoned = true;
         std::erase(queued_, pending);
         throw failed("rabbitmq " + settings_.broker.endpoint() +
@@ -96,7 +100,7 @@ void ConfirmingPublisher::run() {
             std::unique_lock lock(mutex_);
             if (!attempted_) {
                 attempted_ = true;
-                settled_.notify_all();
+                first_attempt_.notify_all();
             }
             if (connection == nullptr) {
                 if (stopping_)
@@ -204,10 +208,10 @@ void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool
             } else if (!pending.return_reason.empty()) {
                 pending.failure = broker + " could not route the message: " + pending.return_reason;
             }
+            pending.settled.notify_one();
         }
     }
     in_flight_.erase(begin, end);
-    settled_.notify_all();
 }
 
 // The broker returns an unroutable message just before confirming it: remember why on the
@@ -238,6 +242,7 @@ void ConfirmingPublisher::fail_everything(const std::string& reason) {
         auto fail = [&](PendingPublish& pending) {
             pending.done = true;
             pending.failure = reason;
+            pending.settled.notify_one();
         };
         for (const auto& pending : queued_)
             fail(*pending);
@@ -248,7 +253,6 @@ void ConfirmingPublisher::fail_everything(const std::string& reason) {
         connected_ = false;
     }
     unconfirmed_ = 0;
-    settled_.notify_all();
 }
 
 std::string ConfirmingPublisher::unreachable(const std::string& reason) const {

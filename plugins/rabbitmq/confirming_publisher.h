@@ -72,8 +72,8 @@ private:
     BrokerLink link_;
 
     mutable std::mutex mutex_;
-    std::condition_variable work_ready_;  // owner: something queued, or stopping
-    std::condition_variable settled_;     // callers: a publish finished
+    std::condition_variable work_ready_;     // owner: something queued, or stopping
+    std::condition_variable first_attempt_;  // start(): the first connection attempt is over
     std::deque<PendingPtr> queued_;
     bool connected_ = false;
     bool attempted_ = false;  // the first connection attempt is over
