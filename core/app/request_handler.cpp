@@ -2,11 +2,12 @@
 
 #include <Poco/Net/NetException.h>
 #include <Poco/URI.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <chrono>
 
 #include "http/connection_guard.h"
+#include "http/request_body.h"
+#include "jobs/random_uuid.h"
 
 namespace visiongw::core {
 namespace {
@@ -41,9 +42,16 @@ public:
     void handleRequest(Poco::Net::HTTPServerRequest& request,
                        Poco::Net::HTTPServerResponse& response) override {
         auto start = std::chrono::steady_clock::now();
-        Exchange exchange{request, response, choose_request_id(request.get("X-Request-ID", "")),
-                          "",      {},       {},
-                          "",      false};
+        RequestBody body(request);
+        Exchange exchange{request,
+                          response,
+                          body.stream(),
+                          choose_request_id(request.get("X-Request-ID", "")),
+                          "",
+                          {},
+                          {},
+                          "",
+                          false};
         response.set("X-Request-ID", exchange.request_id);
         const std::string path = Poco::URI(request.getURI()).getPath();
         try {
@@ -72,7 +80,7 @@ public:
                                                  exchange.request_id));
         }
         if (!exchange.body_consumed && response.sent())
-            drain(request.stream());
+            drain(exchange.body);
         record(exchange, start);
     }
 
@@ -215,7 +223,7 @@ std::string choose_request_id(const std::string& offered) {
     }
     if (sane)
         return offered;
-    return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
+    return random_uuid();
 }
 
 Poco::Net::HTTPRequestHandler* GatewayRequestHandlerFactory::createRequestHandler(

@@ -62,7 +62,7 @@ void analyze(Gateway& gateway, Exchange& exchange) {
     std::optional<std::uint64_t> declared_length;
     if (exchange.request.hasContentLength())
         declared_length = static_cast<std::uint64_t>(exchange.request.getContentLength64());
-    ReceivedUpload upload = receive_upload(exchange.request.stream(), declared_length, boundary,
+    ReceivedUpload upload = receive_upload(exchange.body, declared_length, boundary,
                                            gateway.plugins.storage(), gateway.upload_limits);
     exchange.body_consumed = true;
     std::uint64_t size = upload.size;

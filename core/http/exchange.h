@@ -22,6 +22,7 @@ struct Identity {
 struct Exchange {
     Poco::Net::HTTPServerRequest& request;
     Poco::Net::HTTPServerResponse& response;
+    std::istream& body;  // the request body (see RequestBody); not request.stream()
     std::string request_id;
     std::string route;  // the route pattern, e.g. /api/v1/vision/jobs/{job_id}
     std::map<std::string, std::string> path_params;

@@ -1,7 +1,6 @@
 #include "jobs/job_service.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/UUIDGenerator.h>
 
 #include <chrono>
 #include <functional>
@@ -10,13 +9,10 @@
 #include <Poco/JSON/Stringifier.h>
 
 #include "jobs/job_json.h"
+#include "jobs/random_uuid.h"
 
 namespace visiongw::core {
 namespace {
-
-std::string new_job_id() {
-    return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
-}
 
 HttpError job_not_found(const std::string& id) {
     return HttpError(404, "job_not_found", "no job " + id);
@@ -144,7 +140,7 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     }
 
     sdk::JobRecord record;
-    record.id = new_job_id();
+    record.id = random_uuid();
     record.tenant = who.tenant;
     record.analysis_type = validator.analysis_type();
     record.status = sdk::JobStatus::queued;

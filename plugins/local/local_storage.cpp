@@ -110,13 +110,21 @@ std::optional<sdk::BlobStat> stat_blob(std::string key, const fs::path& path) {
 
 // Makes the bytes of `temp` visible at `target` without ever replacing a file there: when a
 // blob exists already (or an identical upload wins the race) its mtime is refreshed instead.
-// Returns whether an existing blob was reused.
+// Returns whether an existing blob was reused. The usual case, a new blob in an existing
+// folder, costs one link().
 bool publish(const fs::path& temp, const fs::path& target) {
-    for (;;) {
-        if (::utimensat(AT_FDCWD, target.c_str(), nullptr, 0) == 0)
-            return true;
-        if (const int error = errno; error != ENOENT) {
-            throw_io_error<sdk::Error>(error, "cannot refresh " + target.string());
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        if (::link(temp.c_str(), target.c_str()) == 0)
+            return false;
+        if (const int error = errno; error == EEXIST) {
+            if (::utimensat(AT_FDCWD, target.c_str(), nullptr, 0) == 0)
+                return true;
+            if (const int refresh_error = errno; refresh_error != ENOENT) {
+                throw_io_error<sdk::Error>(refresh_error, "cannot refresh " + target.string());
+            }
+            continue;  // removed meanwhile (cleanup): publish ours
+        } else if (error != ENOENT) {
+            throw_io_error<sdk::Error>(error, "cannot publish " + target.string());
         }
         std::error_code folder_error;
         fs::create_directories(target.parent_path(), folder_error);
@@ -124,12 +132,9 @@ bool publish(const fs::path& temp, const fs::path& target) {
             throw_io_error<sdk::Error>(folder_error.value(),
                                        "cannot create folder " + target.parent_path().string());
         }
-        if (::link(temp.c_str(), target.c_str()) == 0)
-            return false;
-        if (const int error = errno; error != EEXIST) {
-            throw_io_error<sdk::Error>(error, "cannot publish " + target.string());
-        }
     }
+    throw sdk::Error("cannot publish " + target.string() + ": its folder or " + temp.string() +
+                     " keeps vanishing");
 }
 
 // One upload: owns its temporary file until commit() publishes it or abort() removes it.

@@ -15,6 +15,20 @@
 
 namespace visiongw::testing {
 
+// Whether `text` is a random (version 4) UUID in lower-case text form. (No std::regex: GCC 12
+// warns inside it under the sanitizers.)
+inline bool is_uuid(const std::string& text) {
+    if (text.size() != 36 || text[14] != '4')
+        return false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char c = text[i];
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return false;
+    }
+    return true;
+}
+
 // The folder of one fixture case (see fixtures/CMakeLists.txt).
 inline std::string fixture_dir(const std::string& case_name) {
     return std::string(VISIONGW_CORE_FIXTURE_DIR) + "/" + case_name;

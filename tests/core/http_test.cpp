@@ -1,6 +1,8 @@
 // HTTP behaviour of a real visiongw process (needs the test Redis and RabbitMQ): error shape,
 // request ids, health, and a second gateway on the same port.
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/Util/Application.h>
 #include <gtest/gtest.h>
 
@@ -9,18 +11,41 @@
 namespace visiongw::testing {
 namespace {
 
-// Whether `text` is a random (version 4) UUID in lower-case text form. (No std::regex: GCC 12
-// warns inside it under the sanitizers.)
-bool is_uuid(const std::string& text) {
-    if (text.size() != 36 || text[14] != '4')
-        return false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        char c = text[i];
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
+// Sends `requests` (raw HTTP, the last one with Connection: close) at once on one connection
+// and returns everything the gateway answered until it closed the connection.
+std::string send_pipelined(int port, const std::string& requests) {
+    Poco::Net::StreamSocket socket(
+        Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+    socket.setReceiveTimeout(Poco::Timespan(20, 0));
+    socket.sendBytes(requests.data(), static_cast<int>(requests.size()));
+    std::string answers;
+    char buffer[4096];
+    for (int received; (received = socket.receiveBytes(buffer, sizeof buffer)) > 0;)
+        answers.append(buffer, static_cast<std::size_t>(received));
+    return answers;
+}
+
+// The status codes of the answers in `answers`, in order.
+std::vector<int> statuses_of(const std::string& answers) {
+    std::vector<int> statuses;
+    for (auto at = answers.find("HTTP/1.1 "); at != std::string::npos;
+         at = answers.find("HTTP/1.1 ", at + 1)) {
+        statuses.push_back(std::stoi(answers.substr(at + 9, 3)));
     }
-    return true;
+    return statuses;
+}
+
+std::string raw_request(const std::string& method, const std::string& path,
+                        const std::string& body = "", const std::string& content_type = "",
+                        bool last = false) {
+    std::string head = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    if (!content_type.empty())
+        head += "Content-Type: " + content_type + "\r\n";
+    if (!body.empty())
+        head += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+    if (last)
+        head += "Connection: close\r\n";
+    return head + "\r\n" + body;
 }
 
 // The `error` object of an API error answer.
@@ -103,6 +128,23 @@ TEST_F(GatewayHttpTest, EveryAnswerCarriesARequestId) {
         SCOPED_TRACE(method + " " + path);
         HttpAnswer answer = send(method, path);
         EXPECT_TRUE(is_uuid(answer.header("x-request-id"))) << answer.status;
+    }
+}
+
+// A body is read up to its declared length and no further, whether Poco holds all of it already
+// with the request after it (a small one) or the gateway reads it from the socket (a large one).
+TEST_F(GatewayHttpTest, SubmitsPipelinedOnOneConnectionAreAllAnswered) {
+    for (int width : {2, 300}) {
+        SCOPED_TRACE(std::to_string(width) + " pixels wide");
+        MultipartBody form;
+        form.field("analysis_type", "pest")
+            .file("image", "leaf.png", "image/png", make_png(width, 200, 7));
+        const std::string submit =
+            raw_request("POST", "/api/v1/vision/analyze", form.str(), form.content_type());
+        const std::string answers = send_pipelined(
+            gateway_.port(), submit + submit + raw_request("GET", "/health", "", "", true));
+        EXPECT_EQ(statuses_of(answers), (std::vector<int>{202, 202, 200})) << answers;
+        EXPECT_TRUE(answers.ends_with(R"({"status":"ok"})")) << answers;
     }
 }
 

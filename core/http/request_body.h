@@ -1,0 +1,42 @@
+// The body of one request, read straight from the connection when its length is declared.
+#pragma once
+
+#include <Poco/Buffer.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <streambuf>
+
+namespace visiongw::core {
+
+// A body with a Content-Length is taken from the socket itself, up to 64 KiB per recv() where
+// Poco's stream takes 4 KiB: first what Poco read past the request head, then never more than
+// the declared length, so the next request on the connection stays intact. A body Poco has
+// buffered whole already (a small one, perhaps followed by a pipelined request), a chunked body
+// and a request Poco did not make are read through Poco's stream. Socket errors and timeouts
+// reach the reader as Poco's exceptions.
+class RequestBody : public std::streambuf {
+public:
+    explicit RequestBody(Poco::Net::HTTPServerRequest& request);
+    RequestBody(const RequestBody&) = delete;
+    RequestBody& operator=(const RequestBody&) = delete;
+
+    std::istream& stream() { return *stream_; }
+
+protected:
+    int_type underflow() override;
+
+private:
+    Poco::Net::StreamSocket* socket_ = nullptr;  // null: reading through Poco's stream
+    std::uint64_t remaining_ = 0;                // declared bytes not yet taken from the socket
+    Poco::Buffer<char> read_ahead_{0};           // what Poco buffered past the head
+    bool read_ahead_served_ = false;
+    std::unique_ptr<char[]> block_;
+    std::unique_ptr<std::istream> own_stream_;
+    std::istream* stream_;
+};
+
+}  // namespace visiongw::core
