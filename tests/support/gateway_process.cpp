@@ -165,8 +165,9 @@ GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections
     storage_root_ = dir_ + "/files";
     ini_path_ = dir_ + "/visiongw.ini";
     log_path_ = dir_ + "/gateway.log";
-    queue_ = "vgwtest." + suffix + ".jobs";
-    exchange_ = "vgwtest." + suffix + ".jobs";
+    broker_prefix_ = "vgwtest." + suffix;
+    queue_ = broker_prefix_ + ".jobs";
+    exchange_ = broker_prefix_ + ".jobs";
     key_prefix_ = "vgwtest:" + suffix + ":";
     port_ = free_port();
     std::filesystem::create_directories(storage_root_);
@@ -179,10 +180,9 @@ GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections
         {"local", "root = " + storage_root_ + "\nmin_free_bytes = 0\n"},
         {"redis", "url = " + redis_url() + "/0\nkey_prefix = " + key_prefix_ + "\n"},
         {"rabbitmq", "url = " + amqp_url() + "\nexchange = " + exchange_ + "\nqueue = " + queue_ +
-                         "\nevents_exchange = vgwtest." + suffix +
-                         ".events\nevents_queue = vgwtest." + suffix +
-                         ".events\ncancel_exchange = vgwtest." + suffix +
-                         ".cancel\ncancel_stream = vgwtest." + suffix + ".cancellations\n"},
+                         "\nevents_exchange = " + broker_prefix_ + ".events\nevents_queue = " +
+                         broker_prefix_ + ".events\ncancel_exchange = " + broker_prefix_ +
+                         ".cancel\ncancel_stream = " + broker_prefix_ + ".cancellations\n"},
     };
     for (auto& [section, body] : sections_)
         generated[section] += body;
@@ -194,6 +194,11 @@ GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections
 GatewayProcess::~GatewayProcess() {
     if (running())
         stop(10);
+    try {
+        delete_broker_objects();
+    } catch (const std::exception&) {
+        // The broker is away (an outage test stopped it): its objects stay.
+    }
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
 }
@@ -286,28 +291,60 @@ std::size_t GatewayProcess::redis_keys() const {
     return static_cast<std::size_t>(std::count(keys.begin(), keys.end(), '\n'));
 }
 
-std::size_t GatewayProcess::queue_depth() const {
+namespace {
+
+// Calls `use(connection)` with channel 1 open on a fresh connection to the test broker.
+template <typename Use>
+auto with_test_broker(Use&& use) {
     std::string url = amqp_url();
     amqp_connection_info info;
     if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK)
         throw std::runtime_error("bad url");
     amqp_connection_state_t connection = amqp_new_connection();
     amqp_socket_t* socket = amqp_tcp_socket_new(connection);
-    if (amqp_socket_open(socket, info.host, info.port) != AMQP_STATUS_OK) {
+    timeval connect_timeout{2, 0}, rpc_timeout{5, 0};
+    if (amqp_socket_open_noblock(socket, info.host, info.port, &connect_timeout) !=
+        AMQP_STATUS_OK) {
         amqp_destroy_connection(connection);
         throw std::runtime_error("cannot reach RabbitMQ");
     }
+    amqp_set_rpc_timeout(connection, &rpc_timeout);
     amqp_login(connection, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
     amqp_channel_open(connection, 1);
-    auto* declared = amqp_queue_declare(connection, 1, amqp_cstring_bytes(queue_.c_str()), 1, 0, 0,
-                                        0, amqp_empty_table);
-    std::size_t depth = declared ? declared->message_count : 0;
-    amqp_rpc_reply_t reply = amqp_get_rpc_reply(connection);
+    auto result = use(connection);
     amqp_connection_close(connection, AMQP_REPLY_SUCCESS);
     amqp_destroy_connection(connection);
+    return result;
+}
+
+}  // namespace
+
+std::size_t GatewayProcess::queue_depth() const {
+    auto [depth, reply] = with_test_broker([&](amqp_connection_state_t connection) {
+        auto* declared = amqp_queue_declare(connection, 1, amqp_cstring_bytes(queue_.c_str()), 1, 0,
+                                            0, 0, amqp_empty_table);
+        return std::pair{declared ? declared->message_count : 0, amqp_get_rpc_reply(connection)};
+    });
     if (reply.reply_type != AMQP_RESPONSE_NORMAL)
         throw std::runtime_error("queue not declared");
     return depth;
+}
+
+// Deletes the queues and exchanges of the generated [rabbitmq] section (best effort), so test
+// runs do not pile up objects in the shared test broker.
+void GatewayProcess::delete_broker_objects() const {
+    const std::string jobs = broker_prefix_ + ".jobs";
+    with_test_broker([&](amqp_connection_state_t connection) {
+        for (const std::string& queue : {jobs, jobs + ".dead", broker_prefix_ + ".events",
+                                         broker_prefix_ + ".cancellations"}) {
+            amqp_queue_delete(connection, 1, amqp_cstring_bytes(queue.c_str()), 0, 0);
+        }
+        for (const std::string& exchange :
+             {jobs, jobs + ".dlx", broker_prefix_ + ".events", broker_prefix_ + ".cancel"}) {
+            amqp_exchange_delete(connection, 1, amqp_cstring_bytes(exchange.c_str()), 0);
+        }
+        return 0;
+    });
 }
 
 }  // namespace visiongw::testing

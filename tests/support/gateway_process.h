@@ -80,6 +80,9 @@ public:
     std::size_t queue_depth() const;
 
 private:
+    void delete_broker_objects() const;
+
+    std::string broker_prefix_;  // of every queue and exchange name
     std::map<std::string, std::string> sections_;
     std::string dir_;
     std::string storage_root_;
