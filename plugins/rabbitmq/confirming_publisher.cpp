@@ -10,7 +10,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr auto kIdlePoll = 200ms;   // well below any heartbeat interval (at least 1 s)
+constexpr auto kIdlePoll = 200ms;  // well below any heartbeat interval (at least 1 s)
 // While confirms are outstanding, new messages wait for the next broker answer (at most this
 // long) and then go out together, so they share the broker's next fsync: publishing each one at
 // once measured 10-20% fewer submits/s (scripts/bench/submit).
