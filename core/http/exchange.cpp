@@ -1,16 +1,15 @@
 #include "http/exchange.h"
 
-#include <Poco/JSON/Stringifier.h>
 #include <Poco/Net/HTTPResponse.h>
 
-#include <sstream>
+#include "ops/json_text.h"
 
 namespace visiongw::core {
 
 std::string json_quote(const std::string& text) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::formatString(text, out);
-    return out.str();
+    std::string quoted;
+    append_json_string(quoted, text);
+    return quoted;
 }
 
 void send_json(Exchange& exchange, int status, const std::string& body) {

@@ -4,30 +4,22 @@
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
 
-#include <charconv>
-#include <cmath>
-#include <iterator>
 #include <string_view>
 
 #include "http/exchange.h"
+#include "ops/json_text.h"
 
 namespace visiongw::core {
 namespace {
 
-// A JSON number; null for what JSON cannot express (validators keep numbers finite).
-std::string json_number(double value) {
-    if (!std::isfinite(value))
-        return "null";
-    char digits[32];
-    auto written = std::to_chars(std::begin(digits), std::end(digits), value);
-    return std::string(digits, written.ptr);
-}
-
 std::string param_json(const sdk::ParamValue& value) {
     if (auto* b = std::get_if<bool>(&value))
         return *b ? "true" : "false";
-    if (auto* d = std::get_if<double>(&value))
-        return json_number(*d);
+    if (auto* d = std::get_if<double>(&value)) {
+        std::string number;
+        append_json_number(number, *d);
+        return number;
+    }
     if (auto* s = std::get_if<std::string>(&value))
         return json_quote(*s);
     return "null";

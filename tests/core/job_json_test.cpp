@@ -69,5 +69,14 @@ TEST(JobJson, QueueMessageParsesBackToItsFields) {
     EXPECT_EQ(message->getObject("parameters")->getValue<double>("confidence_threshold"), 0.25);
 }
 
+// A client's filename need not be UTF-8; the message must stay valid JSON for every worker.
+TEST(JobJson, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+    ReceivedUpload upload = upload_of_leaf();
+    upload.original_filename = "leaf\xff\xfe.jpg";
+    auto message = parsed(job_message_json(sdk::JobRecord{}, upload, "/f", {}));
+    EXPECT_EQ(message->getObject("metadata")->getValue<std::string>("original_filename"),
+              "leaf\xEF\xBF\xBD\xEF\xBF\xBD.jpg");
+}
+
 }  // namespace
 }  // namespace visiongw::core
