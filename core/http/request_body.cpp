@@ -31,18 +31,12 @@ RequestBody::RequestBody(Poco::Net::HTTPServerRequest& request) : stream_(&reque
     socket_ = &served->socket();
     served->session().drainBuffer(read_ahead_);
     remaining_ = declared - read_ahead_.size();
+    setg(read_ahead_.begin(), read_ahead_.begin(), read_ahead_.end());  // served first
     own_stream_ = std::make_unique<std::istream>(this);
     stream_ = own_stream_.get();
 }
 
 RequestBody::int_type RequestBody::underflow() {
-    if (!read_ahead_served_) {
-        read_ahead_served_ = true;
-        if (read_ahead_.size() > 0) {
-            setg(read_ahead_.begin(), read_ahead_.begin(), read_ahead_.end());
-            return traits_type::to_int_type(*gptr());
-        }
-    }
     if (remaining_ == 0)
         return traits_type::eof();
     if (!block_)

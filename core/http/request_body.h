@@ -33,7 +33,6 @@ private:
     Poco::Net::StreamSocket* socket_ = nullptr;  // null: reading through Poco's stream
     std::uint64_t remaining_ = 0;                // declared bytes not yet taken from the socket
     Poco::Buffer<char> read_ahead_{0};           // what Poco buffered past the head
-    bool read_ahead_served_ = false;
     std::unique_ptr<char[]> block_;
     std::unique_ptr<std::istream> own_stream_;
     std::istream* stream_;
