@@ -6,7 +6,7 @@
 
 namespace visiongw::core {
 
-std::string json_quote(const std::string& text) {
+std::string json_quote(std::string_view text) {
     std::string quoted;
     append_json_string(quoted, text);
     return quoted;

@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -52,6 +53,6 @@ void send_json(Exchange& exchange, int status, const std::string& body);
 // Sends the API's error object for `error`.
 void send_error(Exchange& exchange, const HttpError& error);
 // JSON string literal of `text` (quoted and escaped).
-std::string json_quote(const std::string& text);
+std::string json_quote(std::string_view text);
 
 }  // namespace visiongw::core

@@ -54,7 +54,7 @@ std::string parameters_json(const std::map<std::string, sdk::ParamValue>& parame
 
 std::string file_json(const ReceivedUpload& upload, bool deduplicated) {
     return "{\"sha256\":" + json_quote(upload.sha256) + ",\"size\":" + std::to_string(upload.size) +
-           ",\"format\":" + json_quote(std::string(format_name(upload.image.format))) +
+           ",\"format\":" + json_quote(format_name(upload.image.format)) +
            ",\"width\":" + std::to_string(upload.image.width) +
            ",\"height\":" + std::to_string(upload.image.height) +
            ",\"deduplicated\":" + (deduplicated ? "true" : "false") + "}";
@@ -93,13 +93,13 @@ std::string job_message_json(const sdk::JobRecord& record, const ReceivedUpload&
     return "{\"schema_version\":1,\"job_id\":" + json_quote(record.id) +
            ",\"analysis_type\":" + json_quote(record.analysis_type) +
            ",\"file_path\":" + json_quote(file_path) +
-           ",\"file_hash\":" + json_quote(upload.sha256) + ",\"metadata\":{\"format\":" +
-           json_quote(std::string(format_name(upload.image.format))) +
+           ",\"file_hash\":" + json_quote(upload.sha256) +
+           ",\"metadata\":{\"format\":" + json_quote(format_name(upload.image.format)) +
            ",\"width\":" + std::to_string(upload.image.width) +
            ",\"height\":" + std::to_string(upload.image.height) +
            ",\"size_bytes\":" + std::to_string(upload.size) +
            ",\"original_filename\":" + json_quote(upload.original_filename) +
-           ",\"content_type\":" + json_quote(std::string(upload.image.mime_type())) +
+           ",\"content_type\":" + json_quote(upload.image.mime_type()) +
            "},\"parameters\":" + parameters_json(parameters) +
            ",\"timestamp\":" + json_quote(record.created_at) + "}";
 }
