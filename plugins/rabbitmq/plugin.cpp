@@ -28,7 +28,8 @@ const visiongw_option kOptions[] = {
     {"cancel_stream", VISIONGW_OPTION_STRING, "visiongw.cancellations", 0, nullptr, nullptr,
      "stream keeping cancellations for workers that start later"},
     {"cancel_retention", VISIONGW_OPTION_STRING, "1D", 0, nullptr, nullptr,
-     "how long the cancel stream keeps cancellations (x-max-age, e.g. 1D, 12h)"},
+     "how long the cancel stream keeps cancellations and workers remember them (x-max-age: "
+     "a number and Y, M, D, h, m or s, e.g. 1D, 12h)"},
     {"heartbeat_seconds", VISIONGW_OPTION_INT, "10", 0, "1", "600", "AMQP heartbeat interval"},
     {"connect_timeout_ms", VISIONGW_OPTION_INT, "2000", 0, "100", "60000",
      "bound on the TCP connect and on the login handshake"},

@@ -30,6 +30,11 @@ TransportSettings read_settings(const sdk::PluginConfig& config) {
     topology.cancel_exchange = config.get_string("cancel_exchange");
     topology.cancel_stream = config.get_string("cancel_stream");
     topology.cancel_retention = config.get_string("cancel_retention");
+    try {
+        amqp::parse_max_age(topology.cancel_retention);
+    } catch (const std::invalid_argument& error) {
+        throw config_error("cancel_retention", error);
+    }
     settings.connection.heartbeat = std::chrono::seconds(config.get_int("heartbeat_seconds"));
     settings.connection.connect_timeout =
         std::chrono::milliseconds(config.get_int("connect_timeout_ms"));

@@ -358,8 +358,9 @@ TEST_F(RabbitmqTransportTest, StopWithoutStartIsSafe) {
 }
 
 TEST_F(RabbitmqTransportTest, UnusableConfigurationIsRejected) {
-    for (auto [key, value] : {std::pair{"queue_type", "fast"}, std::pair{"url", "http://host/"},
-                              std::pair{"url", "amqp://host:notaport/"}}) {
+    for (auto [key, value] :
+         {std::pair{"queue_type", "fast"}, std::pair{"url", "http://host/"},
+          std::pair{"url", "amqp://host:notaport/"}, std::pair{"cancel_retention", "1d"}}) {
         auto options = options_;
         options[key] = std::string(value);
         RabbitmqTransport transport;

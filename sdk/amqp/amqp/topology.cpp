@@ -1,6 +1,8 @@
 #include "amqp/topology.h"
 
+#include <charconv>
 #include <stdexcept>
+#include <system_error>
 
 namespace visiongw::amqp {
 
@@ -11,6 +13,34 @@ QueueType parse_queue_type(std::string_view text) {
         return QueueType::quorum;
     throw std::invalid_argument("queue type must be classic or quorum, not \"" + std::string(text) +
                                 "\"");
+}
+
+std::chrono::seconds parse_max_age(std::string_view text) {
+    constexpr std::int64_t kDay = 24 * 3600;
+    const auto digits = text.find_first_not_of("0123456789");
+    std::int64_t count = 0;
+    const bool number = digits != 0 && digits != std::string_view::npos && digits <= 9 &&
+                        std::from_chars(text.data(), text.data() + digits, count).ec == std::errc{};
+    if (number && count > 0 && text.size() == digits + 1) {
+        switch (text[digits]) {
+            case 'Y':
+                return std::chrono::seconds(count * 365 * kDay);
+            case 'M':
+                return std::chrono::seconds(count * 30 * kDay);
+            case 'D':
+                return std::chrono::seconds(count * kDay);
+            case 'h':
+                return std::chrono::seconds(count * 3600);
+            case 'm':
+                return std::chrono::seconds(count * 60);
+            case 's':
+                return std::chrono::seconds(count);
+        }
+    }
+    throw std::invalid_argument(
+        "retention must be a positive whole number and one unit of Y, M, D, h, m or s (e.g. 1D, "
+        "12h), not \"" +
+        std::string(text) + "\"");
 }
 
 void declare_topology(AmqpConnection& connection, const Topology& topology) {

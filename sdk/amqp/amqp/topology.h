@@ -1,6 +1,7 @@
 // The exchanges, queues and bindings of sdk/PROTOCOL.md, declared the same way by every side.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,6 +14,11 @@ enum class QueueType { classic, quorum };
 
 // Parses "classic" or "quorum"; throws std::invalid_argument for anything else.
 QueueType parse_queue_type(std::string_view text);
+
+// Parses a stream retention the way RabbitMQ reads x-max-age: a positive whole number and one
+// unit of Y (365 days), M (30 days), D, h, m or s, e.g. "1D", "12h". Throws
+// std::invalid_argument for anything the broker would refuse.
+std::chrono::seconds parse_max_age(std::string_view text);
 
 // Routing key of worker events on the event exchange.
 inline constexpr const char* kEventRoutingKey = "event";
@@ -29,7 +35,7 @@ struct Topology {
     std::string events_queue = "visiongw.events";
     std::string cancel_exchange = "visiongw.cancel";
     std::string cancel_stream = "visiongw.cancellations";
-    std::string cancel_retention = "1D";
+    std::string cancel_retention = "1D";  // x-max-age of the cancel stream, see parse_max_age
 
     std::string dead_letter_exchange() const { return exchange + ".dlx"; }
     std::string dead_letter_queue() const { return queue + ".dead"; }

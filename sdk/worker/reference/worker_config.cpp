@@ -97,6 +97,11 @@ void read_rabbitmq(const Section& section, WorkerOptions& options) {
     topology.cancel_exchange = section.name("cancel_exchange", topology.cancel_exchange);
     topology.cancel_stream = section.name("cancel_stream", topology.cancel_stream);
     topology.cancel_retention = section.name("cancel_retention", topology.cancel_retention);
+    try {
+        amqp::parse_max_age(topology.cancel_retention);
+    } catch (const std::invalid_argument& e) {
+        throw section.error("cancel_retention", e.what());
+    }
 }
 
 void read_worker(const Poco::Util::AbstractConfiguration& ini, const Section& section,

@@ -2,10 +2,15 @@
 
 namespace visiongw::worker {
 
-void CancelBoard::cancel(const std::string& job_id) {
+void CancelBoard::cancel(const std::string& job_id, Clock::time_point now) {
     {
         std::lock_guard lock(mutex_);
-        cancelled_.insert(job_id);
+        while (!seen_.empty() && now - seen_.front().first > memory_) {
+            cancelled_.erase(seen_.front().second);
+            seen_.pop_front();
+        }
+        if (cancelled_.insert(job_id).second)
+            seen_.emplace_back(now, job_id);
     }
     changed_.notify_all();
 }

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_set>
+#include <utility>
 
 namespace visiongw::worker {
 
@@ -14,7 +16,11 @@ class CancelBoard {
 public:
     using Clock = std::chrono::steady_clock;
 
-    void cancel(const std::string& job_id);
+    // Forgets a cancellation `memory` after it was seen: the cancel stream keeps entries that
+    // long (its x-max-age), so a worker started later would not know of it either.
+    explicit CancelBoard(Clock::duration memory) : memory_(memory) {}
+
+    void cancel(const std::string& job_id, Clock::time_point now = Clock::now());
     bool cancelled(const std::string& job_id) const;
 
     void stop();
@@ -28,7 +34,9 @@ public:
 private:
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
+    const Clock::duration memory_;
     std::unordered_set<std::string> cancelled_;
+    std::deque<std::pair<Clock::time_point, std::string>> seen_;  // oldest first
     bool stopping_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "amqp/topology.h"
 #include "broker_session.h"
 #include "cancel_board.h"
 #include "job_runner.h"
@@ -96,6 +97,7 @@ struct Worker::Parts {
         : options(checked(std::move(options))),
           analyzer(std::move(analyzer)),
           log(this->options.log),
+          board(amqp::parse_max_age(this->options.topology.cancel_retention)),
           session(this->options, board, log,
                   [this](JobDelivery delivery) { pool.submit(std::move(delivery)); }),
           runner(this->options, this->analyzer, session, board, log),

@@ -122,6 +122,10 @@ TEST_F(WorkerConfigTest, BadValuesStopStartUp) {
         0u);
     EXPECT_EQ(error_of("[rabbitmq]\nurl = http://nope/\n").rfind(path_ + ": [rabbitmq] url: ", 0),
               0u);
+    EXPECT_EQ(error_of("[rabbitmq]\ncancel_retention = 1 day\n"),
+              path_ +
+                  ": [rabbitmq] cancel_retention: retention must be a positive whole number and "
+                  "one unit of Y, M, D, h, m or s (e.g. 1D, 12h), not \"1 day\"");
 }
 
 TEST_F(WorkerConfigTest, BadEnvironmentValueNamesTheVariable) {
