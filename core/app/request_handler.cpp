@@ -123,8 +123,10 @@ private:
     }
 
     // Who calls: the owner of the presented API key when auth is on (401 without a valid
-    // key, 403 for a client key on an admin route); otherwise an anonymous admin.
-    Identity identify(const Exchange& exchange, RouteAccess access) {
+    // key, 403 for a client key on an admin route); otherwise an anonymous admin. A request
+    // without a valid key spends a token of its address's bucket first, so guessing keys is
+    // rate limited too.
+    Identity identify(Exchange& exchange, RouteAccess access) {
         if (!gateway_.api_keys || access == RouteAccess::open)
             return Identity{"", "admin", ""};
         const auto& request = exchange.request;
@@ -132,6 +134,7 @@ private:
             presented_api_key(request.get("Authorization", ""), request.get("X-API-Key", ""));
         const ApiKeyOwner* owner = presented ? gateway_.api_keys->find(*presented) : nullptr;
         if (owner == nullptr) {
+            limit_rate(exchange, access);
             throw HttpError(401, "unauthorized",
                             presented ? "the API key is not valid"
                                       : "an API key is required: send Authorization: Bearer <key> "

@@ -130,6 +130,16 @@ TEST_F(AccessControlTest, ReadsHaveTheirOwnLimit) {
     expect_error(get(job_path(job), kTenantB.bearer()), 404, "job_not_found");
 }
 
+TEST_F(AccessControlTest, GuessingKeysIsRateLimitedByAddress) {
+    start({{"rate_limit", "read_per_second = 0.2\nread_burst = 2\n"}});
+    const std::map<std::string, std::string> guess{{"Authorization", "Bearer guess-1"}};
+    expect_error(get(job_path(kUnknownJob), guess), 401, "unauthorized");
+    expect_error(get(job_path(kUnknownJob)), 401, "unauthorized");
+    expect_limited(get(job_path(kUnknownJob), guess), 2);
+    EXPECT_EQ(get(job_path(kUnknownJob), kTenantA.bearer()).status, 404)
+        << "a valid key has its own bucket";
+}
+
 TEST_F(AccessControlTest, TheAccessLogIsOneJsonObjectPerLineWithoutKeysOrPrompts) {
     start();
     const std::string prompt = "secret prompt text 4c1e9b: never log me";
