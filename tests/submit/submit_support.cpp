@@ -103,15 +103,6 @@ std::string png_claiming(std::uint32_t width, std::uint32_t height) {
     return png;
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    for (auto deadline = std::chrono::steady_clock::now() + timeout;
-         std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(50ms)) {
-        if (condition())
-            return true;
-    }
-    return condition();
-}
-
 Footprint footprint_of(const GatewayProcess& gateway) {
     return {gateway.stored_files(), gateway.redis_keys(), gateway.queue_depth()};
 }

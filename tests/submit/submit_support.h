@@ -16,6 +16,7 @@
 
 #include "amqp/amqp_connection.h"
 #include "amqp/topology.h"
+#include "eventually.h"
 #include "gateway_process.h"
 
 namespace visiongw::testing {
@@ -27,9 +28,6 @@ std::string sha256_hex(const std::string& bytes);
 std::string read_whole_file(const std::string& path);
 // A PNG of `make_png(4, 4)` whose IHDR (with a correct CRC) claims `width` x `height`.
 std::string png_claiming(std::uint32_t width, std::uint32_t height);
-
-// Polls `condition` every 50 ms until it holds or `timeout` passed; returns its last value.
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 
 // Everything a request can leave behind in one gateway's services.
 struct Footprint {

@@ -140,6 +140,18 @@ std::string gateway_binary() {
     return build_dir() + "/bin/visiongw";
 }
 
+std::size_t count_lines(const std::string& log, std::initializer_list<std::string_view> fragments) {
+    std::istringstream lines(log);
+    std::size_t count = 0;
+    for (std::string line; std::getline(lines, line);) {
+        bool all = true;
+        for (auto fragment : fragments)
+            all = all && line.find(fragment) != std::string::npos;
+        count += all ? 1 : 0;
+    }
+    return count;
+}
+
 int run_command(const std::string& command) {
     int status = std::system(command.c_str());
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;

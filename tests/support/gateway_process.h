@@ -3,9 +3,12 @@
 // operator would, plus a small HTTP client and multipart builder to talk to it.
 #pragma once
 
+#include <cstddef>
+#include <initializer_list>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace Poco::Net {
@@ -94,6 +97,9 @@ private:
     int port_ = 0;
     int pid_ = -1;
 };
+
+// The lines of `log` that hold every one of `fragments`.
+std::size_t count_lines(const std::string& log, std::initializer_list<std::string_view> fragments);
 
 // Runs a shell command; returns its exit status.
 int run_command(const std::string& command);

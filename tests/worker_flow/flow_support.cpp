@@ -41,28 +41,6 @@ bool is_final(const std::string& status) {
 
 }  // namespace
 
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& condition) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() >= deadline)
-            return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
-}
-
-std::size_t count_lines(const std::string& log, std::initializer_list<std::string_view> fragments) {
-    std::istringstream lines(log);
-    std::size_t count = 0;
-    for (std::string line; std::getline(lines, line);) {
-        bool all = true;
-        for (auto fragment : fragments)
-            all = all && line.find(fragment) != std::string::npos;
-        count += all ? 1 : 0;
-    }
-    return count;
-}
-
 Poco::JSON::Object::Ptr parse_object(const std::string& json) {
     return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
 }
@@ -175,11 +153,13 @@ Poco::JSON::Object::Ptr FlowTest::job(const std::string& id) {
 Poco::JSON::Object::Ptr FlowTest::wait_for_status(const std::string& id, const std::string& status,
                                                   std::chrono::milliseconds timeout) {
     Poco::JSON::Object::Ptr last;
-    eventually(timeout, [&] {
-        last = job(id);
-        const auto now = last->getValue<std::string>("status");
-        return now == status || is_final(now);
-    });
+    eventually(
+        [&] {
+            last = job(id);
+            const auto now = last->getValue<std::string>("status");
+            return now == status || is_final(now);
+        },
+        timeout);
     if (last->getValue<std::string>("status") != status) {
         std::ostringstream text;
         last->stringify(text);

@@ -16,6 +16,7 @@
 
 #include "amqp/amqp_connection.h"
 #include "amqp/topology.h"
+#include "eventually.h"
 #include "gateway_process.h"
 #include "worker_process.h"
 
@@ -23,10 +24,6 @@ namespace visiongw::testing {
 
 using namespace std::chrono_literals;
 
-// Polls `condition` every 50 ms until it holds (true) or `timeout` passed (false).
-bool eventually(std::chrono::milliseconds timeout, const std::function<bool()>& condition);
-// The lines of `log` that hold every one of `fragments`.
-std::size_t count_lines(const std::string& log, std::initializer_list<std::string_view> fragments);
 Poco::JSON::Object::Ptr parse_object(const std::string& json);
 // JSON text of `value`; objects with their keys sorted, so equal values give equal texts.
 std::string json_text(const Poco::Dynamic::Var& value);

@@ -126,7 +126,7 @@ TEST_F(WorkerFlowTest, RunningJobCancelledStopsAndALateCompletedDoesNotChangeIt)
     const auto dropped = [&] {
         return gateway_lines({"late or duplicate worker event 'completed' dropped", id});
     };
-    ASSERT_TRUE(eventually(10s, [&] { return dropped() > 0; })) << logs();
+    ASSERT_TRUE(eventually([&] { return dropped() > 0; }, 10s)) << logs();
     EXPECT_EQ(dropped(), 1u) << "the worker sent a completed of its own:\n" << logs();
     auto after = job(id);
     EXPECT_EQ(after->getValue<std::string>("status"), "cancelled");

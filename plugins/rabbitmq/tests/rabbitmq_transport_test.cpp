@@ -18,10 +18,13 @@
 
 #include "amqp/amqp_connection.h"
 #include "amqp/topology.h"
+#include "eventually.h"
 #include "test_services.h"
 
 namespace visiongw::rabbitmq {
 namespace {
+
+using visiongw::testing::eventually;
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -61,15 +64,6 @@ private:
     std::condition_variable arrived_;
     std::vector<std::string> events_;
 };
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-    for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;
-         std::this_thread::sleep_for(50ms)) {
-        if (condition())
-            return true;
-    }
-    return condition();
-}
 
 std::string random_suffix() {
     std::random_device device;

@@ -2,7 +2,6 @@
 // gateway.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <atomic>
@@ -17,6 +16,7 @@
 #include "http_service.h"
 #include "test_images.h"
 #include "visiongw/worker/worker.h"
+#include "worker_process.h"
 
 namespace visiongw::worker::testing {
 namespace {
@@ -234,44 +234,7 @@ TEST_F(WorkerTest, ReconnectsAfterTheBrokerWasAway) {
     EXPECT_EQ(events.back().name(), "completed");
 }
 
-// Runs the visiongw-worker executable with a clean environment; SIGKILLs it if still running
-// when destroyed.
-class WorkerProcess {
-public:
-    WorkerProcess(const std::string& config_path, const std::string& log_path) {
-        std::vector<std::string> arguments{VISIONGW_WORKER_EXECUTABLE, "--config", config_path};
-        std::vector<char*> argv;
-        for (auto& argument : arguments)
-            argv.push_back(argument.data());
-        argv.push_back(nullptr);
-        char path_variable[] = "PATH=/usr/bin:/bin";
-        char* environment[] = {path_variable, nullptr};
-        posix_spawn_file_actions_t actions;
-        posix_spawn_file_actions_init(&actions);
-        posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(),
-                                         O_WRONLY | O_CREAT | O_APPEND, 0644);
-        int status = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environment);
-        posix_spawn_file_actions_destroy(&actions);
-        if (status != 0)
-            throw std::runtime_error("cannot start " + arguments[0]);
-    }
-    ~WorkerProcess() {
-        if (pid_ > 0)
-            stop(SIGKILL);
-    }
-
-    // Sends `signal` and returns the exit status from waitpid.
-    int stop(int signal) {
-        kill(pid_, signal);
-        int status = 0;
-        waitpid(pid_, &status, 0);
-        pid_ = -1;
-        return status;
-    }
-
-private:
-    pid_t pid_ = -1;
-};
+using visiongw::testing::WorkerProcess;
 
 TEST_F(WorkerTest, JobOfAKilledWorkerProcessIsRedeliveredAndCompletedOnce) {
     HttpService vision([](const std::string&) {

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "flow_support.h"
+#include "eventually.h"
 #include "gateway_process.h"
 
 namespace visiongw::testing {
@@ -59,7 +59,7 @@ std::string WorkerProcess::output() const {
 
 bool WorkerProcess::wait_for_line(const std::string& message, const std::string& job_id,
                                   std::chrono::milliseconds timeout) const {
-    return eventually(timeout, [&] { return count_lines(output(), {message, job_id}) > 0; });
+    return eventually([&] { return count_lines(output(), {message, job_id}) > 0; }, timeout);
 }
 
 }  // namespace visiongw::testing
