@@ -25,6 +25,18 @@ local head = "--" .. boundary .. "\r\n" ..
 local tail = jpeg:sub(3) .. "\r\n--" .. boundary .. "--\r\n"
 local headers = { ["Content-Type"] = "multipart/form-data; boundary=" .. boundary }
 
+-- The whole request is formatted once, with 32 placeholder bytes where the token goes; each
+-- request is then one concatenation (one copy of ~100 KB) instead of a body concatenation plus
+-- wrk.format's, so the load generator takes less of the CPU it shares with the gateway.
+local placeholder = "<<visiongw-bench-token-goes-here"
+assert(#placeholder == 32)
+local before_token, after_token
+function init(args)
+  local whole = wrk.format("POST", "/api/v1/vision/analyze", headers, head .. placeholder .. tail)
+  local at = assert(whole:find(placeholder, 1, true), "placeholder not found")
+  before_token, after_token = whole:sub(1, at - 1), whole:sub(at + #placeholder)
+end
+
 local threads = {}
 function setup(thread)
   thread:set("thread_no", #threads + 1)
@@ -39,7 +51,7 @@ bad_sample = ""
 function request()
   counter = counter + 1
   local token = string.format("%-32s", string.format("%s-%d-%d", nonce, thread_no, counter))
-  return wrk.format("POST", "/api/v1/vision/analyze", headers, head .. token:sub(1, 32) .. tail)
+  return before_token .. token:sub(1, 32) .. after_token
 end
 
 function response(status, resp_headers, body)
