@@ -79,15 +79,6 @@ std::string sha256_hex(const std::string& bytes) {
     return hex.str();
 }
 
-std::string read_whole_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot open " + path);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
-}
-
 std::string png_claiming(std::uint32_t width, std::uint32_t height) {
     // Signature (8), IHDR length (4), "IHDR" (4), width (4), height (4), 5 more bytes, CRC (4).
     constexpr std::size_t kType = 12, kWidth = 16, kCrc = 29;

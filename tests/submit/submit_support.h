@@ -25,7 +25,6 @@ inline constexpr const char* kAnalyzePath = "/api/v1/vision/analyze";
 
 Poco::JSON::Object::Ptr parse_object(const std::string& json);
 std::string sha256_hex(const std::string& bytes);
-std::string read_whole_file(const std::string& path);
 // A PNG of `make_png(4, 4)` whose IHDR (with a correct CRC) claims `width` x `height`.
 std::string png_claiming(std::uint32_t width, std::uint32_t height);
 

@@ -6,6 +6,7 @@
 #include <Poco/Net/ServerSocket.h>
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -140,6 +141,39 @@ std::string gateway_binary() {
     return build_dir() + "/bin/visiongw";
 }
 
+pid_t spawn_logged(std::vector<std::string> arguments, std::vector<std::string> environment,
+                   const std::string& log_path) {
+    auto pointers = [](std::vector<std::string>& texts) {
+        std::vector<char*> result;
+        for (auto& text : texts)
+            result.push_back(text.data());
+        result.push_back(nullptr);
+        return result;
+    };
+    std::vector<char*> argv = pointers(arguments);
+    std::vector<char*> envp = pointers(environment);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    pid_t pid = -1;
+    int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (error != 0)
+        throw std::runtime_error("cannot start " + arguments[0]);
+    return pid;
+}
+
+std::string read_whole_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error("cannot open " + path);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    return bytes.str();
+}
+
 std::size_t count_lines(const std::string& log, std::initializer_list<std::string_view> fragments) {
     std::istringstream lines(log);
     std::size_t count = 0;
@@ -216,11 +250,6 @@ GatewayProcess::~GatewayProcess() {
 }
 
 void GatewayProcess::start() {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
     std::vector<std::string> environment;
     for (char** entry = environ; *entry != nullptr; ++entry) {
         std::string variable(*entry);
@@ -232,17 +261,8 @@ void GatewayProcess::start() {
         if (!override)
             environment.push_back(variable);
     }
-    std::vector<char*> envp;
-    for (auto& variable : environment)
-        envp.push_back(variable.data());
-    envp.push_back(nullptr);
-    std::string binary = gateway_binary();
-    std::string config = "--config=" + ini_path_;
-    char* argv[] = {binary.data(), config.data(), nullptr};
-    int error = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv, envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0)
-        throw std::runtime_error("cannot start " + binary);
+    pid_ = spawn_logged({gateway_binary(), "--config=" + ini_path_}, std::move(environment),
+                        log_path_);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
         if (!running())
@@ -282,10 +302,7 @@ int GatewayProcess::stop(int timeout_seconds) {
 }
 
 std::string GatewayProcess::output() const {
-    std::ifstream log(log_path_);
-    std::stringstream text;
-    text << log.rdbuf();
-    return text.str();
+    return read_whole_file(log_path_);
 }
 
 std::size_t GatewayProcess::stored_files() const {

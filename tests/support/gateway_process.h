@@ -3,6 +3,8 @@
 // operator would, plus a small HTTP client and multipart builder to talk to it.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <initializer_list>
 #include <map>
@@ -98,6 +100,12 @@ private:
     int pid_ = -1;
 };
 
+// Starts `arguments` (the program's path first) with `environment` (NAME=value entries), its
+// stdout and stderr appended to `log_path`; returns its pid. Throws std::runtime_error.
+pid_t spawn_logged(std::vector<std::string> arguments, std::vector<std::string> environment,
+                   const std::string& log_path);
+// The bytes of the file at `path`; throws std::runtime_error when it cannot be opened.
+std::string read_whole_file(const std::string& path);
 // The lines of `log` that hold every one of `fragments`.
 std::size_t count_lines(const std::string& log, std::initializer_list<std::string_view> fragments);
 

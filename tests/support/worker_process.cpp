@@ -1,15 +1,7 @@
 #include "worker_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
-
-#include <fstream>
-#include <sstream>
-#include <stdexcept>
-#include <thread>
-#include <vector>
 
 #include "eventually.h"
 #include "gateway_process.h"
@@ -17,25 +9,9 @@
 namespace visiongw::testing {
 
 WorkerProcess::WorkerProcess(const std::string& config_path, std::string log_path)
-    : log_path_(std::move(log_path)) {
-    std::vector<std::string> arguments{build_dir() + "/bin/visiongw-worker", "--config",
-                                       config_path};
-    std::vector<char*> argv;
-    for (auto& argument : arguments)
-        argv.push_back(argument.data());
-    argv.push_back(nullptr);
-    char path_variable[] = "PATH=/usr/bin:/bin";
-    char* environment[] = {path_variable, nullptr};
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    int error = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environment);
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0)
-        throw std::runtime_error("cannot start " + arguments[0]);
-}
+    : log_path_(std::move(log_path)),
+      pid_(spawn_logged({build_dir() + "/bin/visiongw-worker", "--config", config_path},
+                        {"PATH=/usr/bin:/bin"}, log_path_)) {}
 
 WorkerProcess::~WorkerProcess() {
     if (pid_ > 0)
@@ -51,10 +27,7 @@ int WorkerProcess::stop(int signal) {
 }
 
 std::string WorkerProcess::output() const {
-    std::ifstream log(log_path_);
-    std::stringstream text;
-    text << log.rdbuf();
-    return text.str();
+    return read_whole_file(log_path_);
 }
 
 bool WorkerProcess::wait_for_line(const std::string& message, const std::string& job_id,
