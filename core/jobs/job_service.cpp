@@ -52,8 +52,21 @@ std::optional<sdk::JobChange> change_of(const Poco::JSON::Object& event) {
 
 }  // namespace
 
-std::unique_lock<std::mutex> BlobLocks::lock(const std::string& key) {
-    return std::unique_lock<std::mutex>(stripes_[std::hash<std::string>{}(key) % stripes_.size()]);
+BlobLocks::Guard::Guard(BlobLocks& locks, std::string key) : locks_(&locks), key_(std::move(key)) {
+    std::unique_lock lock(locks.mutex_);
+    locks.released_.wait(lock, [&] { return !locks.held_.contains(key_); });
+    locks.held_.insert(key_);
+}
+
+void BlobLocks::Guard::unlock() {
+    if (locks_ == nullptr)
+        return;
+    {
+        std::lock_guard lock(locks_->mutex_);
+        locks_->held_.erase(key_);
+    }
+    locks_->released_.notify_all();
+    locks_ = nullptr;
 }
 
 void JobChanges::notify() {
