@@ -33,10 +33,12 @@ struct ConfirmingPublisher::PendingPublish {
     std::string return_reason;
 };
 
-ConfirmingPublisher::ConfirmingPublisher(const TransportSettings& settings, sdk::PluginLog& log)
+ConfirmingPublisher::ConfirmingPublisher(const TransportSettings& settings, sdk::PluginLog& log,
+                                         LateMessage on_late_message)
     : settings_(settings),
       link_(settings, "publisher", log,
-            [this](amqp::AmqpConnection& connection) { on_connected(connection); }) {}
+            [this](amqp::AmqpConnection& connection) { on_connected(connection); }),
+      on_late_message_(std::move(on_late_message)) {}
 
 ConfirmingPublisher::~ConfirmingPublisher() {
     stop();
@@ -84,6 +86,16 @@ void ConfirmingPublisher::publish(OutgoingMessage message, std::chrono::millisec
     }
     if (!pending->failure.empty())
         throw failed(pending->failure);
+}
+
+void ConfirmingPublisher::post(OutgoingMessage message) {
+    auto pending = std::make_shared<PendingPublish>();
+    pending->message = std::move(message);
+    std::lock_guard lock(mutex_);
+    if (stopping_)
+        return;
+    queued_.push_back(std::move(pending));
+    work_ready_.notify_one();
 }
 
 sdk::Health ConfirmingPublisher::health() const {
@@ -134,14 +146,20 @@ void ConfirmingPublisher::on_connected(amqp::AmqpConnection& connection) {
     amqp::declare_topology(connection, settings_.topology);
     connection.enable_confirms();
     next_delivery_tag_ = 1;
-    std::lock_guard lock(mutex_);
-    for (auto it = in_flight_.rbegin(); it != in_flight_.rend(); ++it) {
-        if (!it->second->abandoned)
-            queued_.push_front(it->second);
+    std::vector<PendingPtr> late;
+    {
+        std::lock_guard lock(mutex_);
+        for (auto it = in_flight_.rbegin(); it != in_flight_.rend(); ++it) {
+            if (!it->second->abandoned)
+                queued_.push_front(it->second);
+            else
+                late.push_back(it->second);
+        }
+        in_flight_.clear();
+        unconfirmed_ = 0;
+        connected_ = true;
     }
-    in_flight_.clear();
-    unconfirmed_ = 0;
-    connected_ = true;
+    report_late(late);
 }
 
 void ConfirmingPublisher::publish_queued(amqp::AmqpConnection& connection) {
@@ -200,6 +218,7 @@ void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool
         return;
     auto end = multiple ? in_flight_.upper_bound(delivery_tag) : std::next(begin);
     const std::string broker = "rabbitmq " + settings_.broker.endpoint();
+    std::vector<PendingPtr> late;
     {
         std::lock_guard lock(mutex_);
         for (auto it = begin; it != end; ++it) {
@@ -209,11 +228,23 @@ void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool
                 pending.failure = broker + " refused the message (basic.nack)";
             } else if (!pending.return_reason.empty()) {
                 pending.failure = broker + " could not route the message: " + pending.return_reason;
+            } else if (pending.abandoned) {
+                late.push_back(it->second);
             }
             pending.settled.notify_one();
         }
     }
     in_flight_.erase(begin, end);
+    report_late(late);
+}
+
+void ConfirmingPublisher::report_late(const std::vector<PendingPtr>& late) {
+    if (!on_late_message_)
+        return;
+    for (const PendingPtr& pending : late) {
+        if (auto follow_up = on_late_message_(pending->message))
+            post(std::move(*follow_up));
+    }
 }
 
 // The broker returns an unroutable message just before confirming it: remember why on the

@@ -6,11 +6,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "amqp/amqp_connection.h"
 #include "broker_link.h"
@@ -33,7 +36,13 @@ struct OutgoingMessage {
 // publish(), health() and the counters are thread-safe.
 class ConfirmingPublisher {
 public:
-    ConfirmingPublisher(const TransportSettings& settings, sdk::PluginLog& log);
+    // Called on the owner thread with a message whose caller gave up waiting (publish() timed
+    // out) but which the broker may have queued: confirmed after the deadline, or in flight
+    // when the connection was lost. Returns a message to post about it, if any.
+    using LateMessage = std::function<std::optional<OutgoingMessage>(const OutgoingMessage&)>;
+
+    ConfirmingPublisher(const TransportSettings& settings, sdk::PluginLog& log,
+                        LateMessage on_late_message = {});
     ~ConfirmingPublisher();
     ConfirmingPublisher(const ConfirmingPublisher&) = delete;
     ConfirmingPublisher& operator=(const ConfirmingPublisher&) = delete;
@@ -47,6 +56,9 @@ public:
     // sdk::Unavailable when disconnected or stopped, when the broker returned or nacked it,
     // or after `timeout` (then the message is never republished).
     void publish(OutgoingMessage message, std::chrono::milliseconds timeout);
+    // Queues a message no caller waits for: published once connected (again after a lost
+    // connection) until stop(). Never blocks on the broker; its outcome is not reported.
+    void post(OutgoingMessage message);
 
     // ok while the connection is up with confirms enabled.
     sdk::Health health() const;
@@ -66,10 +78,12 @@ private:
     void mark_returned(const amqp::ReturnedMessage& returned);
     bool flushed_or_overdue();
     void fail_everything(const std::string& reason);
+    void report_late(const std::vector<PendingPtr>& late);
     std::string unreachable(const std::string& reason) const;
 
     const TransportSettings& settings_;
     BrokerLink link_;
+    LateMessage on_late_message_;
 
     mutable std::mutex mutex_;
     std::condition_variable work_ready_;     // owner: something queued, or stopping

@@ -47,7 +47,8 @@ void RabbitmqTransport::configure(const sdk::PluginConfig& config, sdk::PluginCo
 void RabbitmqTransport::start() {
     if (!settings_)
         throw sdk::ConfigError("rabbitmq transport started before configure()");
-    publisher_ = std::make_unique<ConfirmingPublisher>(*settings_, *log_);
+    publisher_ = std::make_unique<ConfirmingPublisher>(
+        *settings_, *log_, [this](const OutgoingMessage& late) { return cancel_late_job(late); });
     publisher_->start();
     if (sink_ == nullptr) {
         log_->write(sdk::LogLevel::warning,
@@ -104,10 +105,27 @@ void RabbitmqTransport::publish(const sdk::JobMessage& message,
 }
 
 void RabbitmqTransport::broadcast_cancel(std::string_view job_id, std::string_view request_id) {
-    ConfirmingPublisher& publisher = running_publisher();
-    publisher.publish(job_scoped_message(settings_->topology.cancel_exchange, "", job_id,
-                                         request_id, cancel_body(job_id)),
-                      kCancelConfirmTimeout);
+    running_publisher().publish(cancel_message(job_id, request_id), kCancelConfirmTimeout);
+}
+
+OutgoingMessage RabbitmqTransport::cancel_message(std::string_view job_id,
+                                                  std::string_view request_id) const {
+    return job_scoped_message(settings_->topology.cancel_exchange, "", job_id, request_id,
+                              cancel_body(job_id));
+}
+
+// A job message the broker may have queued after publish() gave up: the gateway answered 503
+// and rolled the job back, so workers are told it is cancelled and skip it.
+std::optional<OutgoingMessage> RabbitmqTransport::cancel_late_job(const OutgoingMessage& late) {
+    if (late.exchange != settings_->topology.exchange)
+        return std::nullopt;
+    const std::string& job_id = late.properties.message_id;
+    auto found = late.properties.headers.find("x-request-id");
+    const std::string request_id = found == late.properties.headers.end() ? "" : found->second;
+    log_->write(sdk::LogLevel::warning, "job " + job_id + " (request " + request_id +
+                                            ") may have reached the queue after its publish "
+                                            "gave up; cancelling it for the workers");
+    return cancel_message(job_id, request_id);
 }
 
 }  // namespace visiongw::rabbitmq

@@ -30,6 +30,8 @@ public:
 
 private:
     ConfirmingPublisher& running_publisher();
+    OutgoingMessage cancel_message(std::string_view job_id, std::string_view request_id) const;
+    std::optional<OutgoingMessage> cancel_late_job(const OutgoingMessage& late);
 
     std::optional<TransportSettings> settings_;
     sdk::PluginLog* log_ = nullptr;

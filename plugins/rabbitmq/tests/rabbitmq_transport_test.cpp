@@ -319,6 +319,49 @@ TEST_F(RabbitmqTransportTest, RejectedJobBecomesAFailedEvent) {
         << events[0];
 }
 
+TEST_F(RabbitmqTransportTest, JobTheBrokerTakesAfterItsDeadlineIsCancelledForTheWorkers) {
+    RabbitmqTransport& transport = start_transport();
+    ASSERT_TRUE(transport.health().ok);
+    // A memory alarm makes the broker stop reading from publishing connections; 0.4 is the
+    // default the test broker runs with.
+    rabbitmqctl("set_vm_memory_high_watermark 0");
+    std::shared_ptr<void> lift(nullptr,
+                               [](void*) { rabbitmqctl("set_vm_memory_high_watermark 0.4"); });
+    EXPECT_THROW(transport.publish({"job-late", "request-late", "{}"}, 1s), sdk::Unavailable);
+    lift.reset();
+
+    // The gateway answered 503 and rolled the job back, yet the broker queued the message.
+    auto consumer = consumer_of(topology_.queue);
+    auto job = next_delivery(*consumer, 10s);
+    ASSERT_TRUE(job);
+    EXPECT_EQ(job->properties.message_id, "job-late");
+    auto reader = consumer_of(topology_.cancel_stream, {{"x-stream-offset", std::string("first")}});
+    auto cancel = next_delivery(*reader, 10s);
+    ASSERT_TRUE(cancel);
+    EXPECT_EQ(cancel->properties.message_id, "job-late");
+    EXPECT_EQ(cancel->properties.headers["x-request-id"], "request-late");
+    EXPECT_EQ(cancel->body, R"({"schema_version":1,"job_id":"job-late"})");
+    EXPECT_FALSE(next_delivery(*reader, 500ms));
+}
+
+TEST_F(RabbitmqTransportTest, JobInFlightWhenItsConnectionDiedAfterItsDeadlineIsCancelled) {
+    RabbitmqTransport& transport = start_transport();
+    ASSERT_TRUE(transport.health().ok);
+    rabbitmqctl("set_vm_memory_high_watermark 0");
+    std::shared_ptr<void> lift(nullptr,
+                               [](void*) { rabbitmqctl("set_vm_memory_high_watermark 0.4"); });
+    EXPECT_THROW(transport.publish({"job-lost", "request-lost", "{}"}, 1s), sdk::Unavailable);
+    rabbitmqctl("close_all_connections test");  // whether the broker had taken it is unknown
+    lift.reset();
+    ASSERT_TRUE(eventually([&] { return metric("visiongw_rabbitmq_reconnects_total") >= 1; }, 30s));
+
+    auto reader = consumer_of(topology_.cancel_stream, {{"x-stream-offset", std::string("first")}});
+    auto cancel = next_delivery(*reader, 10s);
+    ASSERT_TRUE(cancel);
+    EXPECT_EQ(cancel->properties.message_id, "job-lost");
+    EXPECT_EQ(cancel->properties.headers["x-request-id"], "request-lost");
+}
+
 TEST_F(RabbitmqTransportTest, CancellationLandsInTheCancelStream) {
     RabbitmqTransport& transport = start_transport();
 

@@ -33,7 +33,9 @@ public:
     // Called once before start(); the sink outlives stop().
     virtual void set_event_sink(WorkerEventSink& sink) = 0;
     // Publishes persistently and returns once the broker confirmed it and routed it to a
-    // queue. Throws Unavailable — fast when the broker is known to be away, else at `deadline`.
+    // queue. Throws Unavailable — fast when the broker is known to be away, else at `deadline`;
+    // the caller then rolls the job back, so a message that may still reach the queue must be
+    // cancelled for the workers (as broadcast_cancel does) once the transport learns it might.
     virtual void publish(const JobMessage& message, std::chrono::milliseconds deadline) = 0;
     // Tells every worker that the job is cancelled, including workers that start later.
     // Throws Unavailable.
