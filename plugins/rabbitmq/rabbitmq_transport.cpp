@@ -105,7 +105,15 @@ void RabbitmqTransport::publish(const sdk::JobMessage& message,
 }
 
 void RabbitmqTransport::broadcast_cancel(std::string_view job_id, std::string_view request_id) {
-    running_publisher().publish(cancel_message(job_id, request_id), kCancelConfirmTimeout);
+    ConfirmingPublisher& publisher = running_publisher();
+    try {
+        publisher.publish(cancel_message(job_id, request_id), kCancelConfirmTimeout);
+    } catch (const sdk::Unavailable& e) {
+        // Kept until the broker is back; a cancellation read twice changes nothing.
+        publisher.post(cancel_message(job_id, request_id));
+        throw sdk::Unavailable(std::string(e.what()) +
+                               "; the cancellation is sent once the broker is back");
+    }
 }
 
 OutgoingMessage RabbitmqTransport::cancel_message(std::string_view job_id,

@@ -375,6 +375,23 @@ TEST_F(RabbitmqTransportTest, CancellationLandsInTheCancelStream) {
     EXPECT_EQ(cancel->body, R"({"schema_version":1,"job_id":"job-9"})");
 }
 
+TEST_F(RabbitmqTransportTest, CancellationDuringAnOutageIsSentWhenTheBrokerIsBack) {
+    RabbitmqTransport& transport = start_transport();
+    rabbitmqctl("stop_app");
+    std::shared_ptr<void> restart(nullptr, [](void*) { rabbitmqctl("start_app"); });
+    ASSERT_TRUE(eventually([&] { return !transport.health().ok; }, 10s));
+    EXPECT_THROW(transport.broadcast_cancel("job-7", "request-7"), sdk::Unavailable);
+
+    restart.reset();
+    ASSERT_TRUE(eventually([&] { return transport.health().ok; }, 30s))
+        << transport.health().detail;
+    auto reader = consumer_of(topology_.cancel_stream, {{"x-stream-offset", std::string("first")}});
+    auto cancel = next_delivery(*reader, 10s);
+    ASSERT_TRUE(cancel);
+    EXPECT_EQ(cancel->properties.message_id, "job-7");
+    EXPECT_EQ(cancel->properties.headers["x-request-id"], "request-7");
+}
+
 TEST_F(RabbitmqTransportTest, QuorumQueueTakesJobs) {
     options_["queue_type"] = std::string("quorum");
     RabbitmqTransport& transport = start_transport();

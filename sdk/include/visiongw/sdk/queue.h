@@ -38,7 +38,8 @@ public:
     // cancelled for the workers (as broadcast_cancel does) once the transport learns it might.
     virtual void publish(const JobMessage& message, std::chrono::milliseconds deadline) = 0;
     // Tells every worker that the job is cancelled, including workers that start later.
-    // Throws Unavailable.
+    // Throws Unavailable when the broker did not confirm it now; the transport then keeps it
+    // and sends it once the broker is back (while the transport runs).
     virtual void broadcast_cancel(std::string_view job_id, std::string_view request_id) = 0;
 };
 
