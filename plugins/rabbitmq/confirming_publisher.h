@@ -32,8 +32,8 @@ struct OutgoingMessage {
 // Request threads call publish() and wait; the owner thread publishes everything queued, reads
 // confirms and returns (so concurrent callers share confirm batches), answers heartbeats while
 // idle, and after a lost connection reconnects and republishes every unconfirmed message whose
-// caller still waits. While the broker is known to be away publish() fails at once.
-// publish(), health() and the counters are thread-safe.
+// caller still waits (and every posted one). While the broker is known to be away publish()
+// fails at once. publish(), post(), health() and the counters are thread-safe.
 class ConfirmingPublisher {
 public:
     // Called on the owner thread with a message whose caller gave up waiting (publish() timed
