@@ -91,6 +91,14 @@ void rabbitmqctl(const std::string& command) {
     ASSERT_EQ(std::system(line.c_str()), 0) << line;
 }
 
+// Raises a memory alarm, so the broker stops reading from publishing connections, until the
+// returned guard is reset; 0.4 is the watermark the test broker runs with.
+std::shared_ptr<void> block_publishers() {
+    rabbitmqctl("set_vm_memory_high_watermark 0");
+    return std::shared_ptr<void>(nullptr,
+                                 [](void*) { rabbitmqctl("set_vm_memory_high_watermark 0.4"); });
+}
+
 class RabbitmqTransportTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -322,13 +330,9 @@ TEST_F(RabbitmqTransportTest, RejectedJobBecomesAFailedEvent) {
 TEST_F(RabbitmqTransportTest, JobTheBrokerTakesAfterItsDeadlineIsCancelledForTheWorkers) {
     RabbitmqTransport& transport = start_transport();
     ASSERT_TRUE(transport.health().ok);
-    // A memory alarm makes the broker stop reading from publishing connections; 0.4 is the
-    // default the test broker runs with.
-    rabbitmqctl("set_vm_memory_high_watermark 0");
-    std::shared_ptr<void> lift(nullptr,
-                               [](void*) { rabbitmqctl("set_vm_memory_high_watermark 0.4"); });
+    auto alarm = block_publishers();
     EXPECT_THROW(transport.publish({"job-late", "request-late", "{}"}, 1s), sdk::Unavailable);
-    lift.reset();
+    alarm.reset();
 
     // The gateway answered 503 and rolled the job back, yet the broker queued the message.
     auto consumer = consumer_of(topology_.queue);
@@ -347,12 +351,10 @@ TEST_F(RabbitmqTransportTest, JobTheBrokerTakesAfterItsDeadlineIsCancelledForThe
 TEST_F(RabbitmqTransportTest, JobInFlightWhenItsConnectionDiedAfterItsDeadlineIsCancelled) {
     RabbitmqTransport& transport = start_transport();
     ASSERT_TRUE(transport.health().ok);
-    rabbitmqctl("set_vm_memory_high_watermark 0");
-    std::shared_ptr<void> lift(nullptr,
-                               [](void*) { rabbitmqctl("set_vm_memory_high_watermark 0.4"); });
+    auto alarm = block_publishers();
     EXPECT_THROW(transport.publish({"job-lost", "request-lost", "{}"}, 1s), sdk::Unavailable);
     rabbitmqctl("close_all_connections test");  // whether the broker had taken it is unknown
-    lift.reset();
+    alarm.reset();
     ASSERT_TRUE(eventually([&] { return metric("visiongw_rabbitmq_reconnects_total") >= 1; }, 30s));
 
     auto reader = consumer_of(topology_.cancel_stream, {{"x-stream-offset", std::string("first")}});
