@@ -29,6 +29,7 @@ struct ConfirmingPublisher::PendingPublish {
     std::condition_variable settled;
     bool done = false;
     bool abandoned = false;  // the caller gave up: never (re)publish it
+    bool posted = false;     // no caller waits: a failure is counted and logged here
     std::string failure;     // empty once done: confirmed and routed
     std::string return_reason;
 };
@@ -36,6 +37,7 @@ struct ConfirmingPublisher::PendingPublish {
 ConfirmingPublisher::ConfirmingPublisher(const TransportSettings& settings, sdk::PluginLog& log,
                                          LateMessage on_late_message)
     : settings_(settings),
+      log_(log),
       link_(settings, "publisher", log,
             [this](amqp::AmqpConnection& connection) { on_connected(connection); }),
       on_late_message_(std::move(on_late_message)) {}
@@ -91,6 +93,7 @@ void ConfirmingPublisher::publish(OutgoingMessage message, std::chrono::millisec
 void ConfirmingPublisher::post(OutgoingMessage message) {
     auto pending = std::make_shared<PendingPublish>();
     pending->message = std::move(message);
+    pending->posted = true;
     std::lock_guard lock(mutex_);
     if (stopping_)
         return;
@@ -219,6 +222,7 @@ void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool
     auto end = multiple ? in_flight_.upper_bound(delivery_tag) : std::next(begin);
     const std::string broker = "rabbitmq " + settings_.broker.endpoint();
     std::vector<PendingPtr> late;
+    std::vector<std::string> posted_failures;
     {
         std::lock_guard lock(mutex_);
         for (auto it = begin; it != end; ++it) {
@@ -231,10 +235,17 @@ void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool
             } else if (pending.abandoned) {
                 late.push_back(it->second);
             }
+            if (pending.posted && !pending.failure.empty())
+                posted_failures.push_back(pending.message.properties.message_id + ": " +
+                                          pending.failure);
             pending.settled.notify_one();
         }
     }
     in_flight_.erase(begin, end);
+    for (const std::string& failure : posted_failures) {
+        ++publish_failures_;
+        log_.write(sdk::LogLevel::error, "posted message lost: " + failure);
+    }
     report_late(late);
 }
 

@@ -57,7 +57,8 @@ public:
     // or after `timeout` (then the message is never republished).
     void publish(OutgoingMessage message, std::chrono::milliseconds timeout);
     // Queues a message no caller waits for: published once connected (again after a lost
-    // connection) until stop(). Never blocks on the broker; its outcome is not reported.
+    // connection) until stop(). Never blocks on the broker; when the broker refuses or cannot
+    // route it, it counts as a publish failure and is logged as an error.
     void post(OutgoingMessage message);
 
     // ok while the connection is up with confirms enabled.
@@ -82,6 +83,7 @@ private:
     std::string unreachable(const std::string& reason) const;
 
     const TransportSettings& settings_;
+    sdk::PluginLog& log_;
     BrokerLink link_;
     LateMessage on_late_message_;
 

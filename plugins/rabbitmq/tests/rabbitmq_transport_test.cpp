@@ -348,6 +348,18 @@ TEST_F(RabbitmqTransportTest, JobTheBrokerTakesAfterItsDeadlineIsCancelledForThe
     EXPECT_FALSE(next_delivery(*reader, 500ms));
 }
 
+TEST_F(RabbitmqTransportTest, LateJobsCancellationTheBrokerCannotRouteCountsAsAFailure) {
+    RabbitmqTransport& transport = start_transport(false);
+    auto alarm = block_publishers();
+    EXPECT_THROW(transport.publish({"job-late", "request-late", "{}"}, 1s), sdk::Unavailable);
+    connect().delete_queue(topology_.cancel_stream);  // the cancellation has nowhere to go
+    alarm.reset();
+
+    ASSERT_TRUE(
+        eventually([&] { return metric("visiongw_rabbitmq_publish_failures_total") >= 2; }, 10s));
+    EXPECT_EQ(metric("visiongw_rabbitmq_publish_failures_total"), 2);  // the job, then its cancel
+}
+
 TEST_F(RabbitmqTransportTest, JobInFlightWhenItsConnectionDiedAfterItsDeadlineIsCancelled) {
     RabbitmqTransport& transport = start_transport();
     ASSERT_TRUE(transport.health().ok);
