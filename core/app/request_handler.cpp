@@ -51,7 +51,8 @@ public:
                           {},
                           {},
                           "",
-                          false};
+                          false,
+                          {}};
         response.set("X-Request-ID", exchange.request_id);
         const std::string path = Poco::URI(request.getURI()).getPath();
         try {
@@ -201,14 +202,14 @@ private:
         gateway_.metrics.request_seconds.with({{"route", exchange.route}}).observe(seconds);
         if (!gateway_.log.enabled(sdk::LogLevel::info))
             return;
-        gateway_.log.write(sdk::LogLevel::info, "request",
-                           {{"request_id", exchange.request_id},
-                            {"method", exchange.request.getMethod()},
-                            {"route", exchange.route},
-                            {"status", status},
-                            {"duration_ms", seconds * 1000},
-                            {"job_id", exchange.job_id},
-                            {"tenant", exchange.identity.tenant}});
+        std::vector<LogField> fields{
+            {"request_id", exchange.request_id}, {"method", exchange.request.getMethod()},
+            {"route", exchange.route},           {"status", status},
+            {"duration_ms", seconds * 1000},     {"job_id", exchange.job_id},
+            {"tenant", exchange.identity.tenant}};
+        for (const auto& [step, ms] : exchange.step_ms)
+            fields.emplace_back(step, ms);
+        gateway_.log.write(sdk::LogLevel::info, "request", fields);
     }
 
     Gateway& gateway_;

@@ -62,12 +62,14 @@ void analyze(Gateway& gateway, Exchange& exchange) {
     std::optional<std::uint64_t> declared_length;
     if (exchange.request.hasContentLength())
         declared_length = static_cast<std::uint64_t>(exchange.request.getContentLength64());
+    StepClock clock(exchange.step_ms);
     ReceivedUpload upload = receive_upload(exchange.body, declared_length, boundary,
                                            gateway.plugins.storage(), gateway.upload_limits);
     exchange.body_consumed = true;
+    clock.mark("upload_ms");
     std::uint64_t size = upload.size;
     sdk::JobRecord job =
-        gateway.jobs.submit(std::move(upload), exchange.identity, exchange.request_id);
+        gateway.jobs.submit(std::move(upload), exchange.identity, exchange.request_id, clock);
     gateway.metrics.uploaded_bytes.increment(static_cast<double>(size));
     gateway.metrics.upload_size.observe(static_cast<double>(size));
     exchange.job_id = job.id;

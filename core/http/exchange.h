@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -20,6 +21,24 @@ struct Identity {
     std::string key_id;
 };
 
+// Milliseconds a request spent in each named step, in order, for the access log.
+using StepTimes = std::vector<std::pair<std::string_view, double>>;
+
+// Appends to StepTimes the time since the previous mark (or since construction) under a name.
+class StepClock {
+public:
+    explicit StepClock(StepTimes& steps) : steps_(steps), last_(std::chrono::steady_clock::now()) {}
+    void mark(std::string_view step) {
+        const auto now = std::chrono::steady_clock::now();
+        steps_.emplace_back(step, std::chrono::duration<double, std::milli>(now - last_).count());
+        last_ = now;
+    }
+
+private:
+    StepTimes& steps_;
+    std::chrono::steady_clock::time_point last_;
+};
+
 struct Exchange {
     Poco::Net::HTTPServerRequest& request;
     Poco::Net::HTTPServerResponse& response;
@@ -30,6 +49,7 @@ struct Exchange {
     Identity identity;
     std::string job_id;         // for the access log, once known
     bool body_consumed = true;  // false while a request body may be unread
+    StepTimes step_ms;          // for the access log: where a submit spent its time
 };
 
 // An answer other than success, thrown by handlers and answered by the gateway handler as

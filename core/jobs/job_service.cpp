@@ -140,7 +140,7 @@ void JobService::report_status(const std::string& id, sdk::JobStatus status) {
 }
 
 sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
-                                  const std::string& request_id) {
+                                  const std::string& request_id, StepClock& clock) {
     sdk::AnalysisValidator& validator = validator_for(upload);
     sdk::ValidatedParameters parameters = validator.validate(upload.fields);
     if (!parameters.errors.empty()) {
@@ -165,6 +165,7 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     auto guard = blob_locks_.lock(key);
     sdk::StoredBlob blob = upload.blob->commit(upload.sha256, upload.image.extension());
     upload.blob.reset();
+    clock.mark("commit_ms");
     record.file_key = blob.key;
     record.file_json = file_json(upload, blob.deduplicated && !hide_dedup_);
     auto roll_back = [&](bool record_written) {
@@ -185,6 +186,7 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
         roll_back(false);
         throw unavailable(std::string("job store unavailable: ") + e.what());
     }
+    clock.mark("record_ms");
     sdk::JobMessage message{record.id, request_id,
                             job_message_json(record, upload, blob.location, parameters.values)};
     auto started = std::chrono::steady_clock::now();
@@ -204,6 +206,7 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
             true);
     }
+    clock.mark("publish_ms");
     guard.unlock();
     report_status(record.id, record.status);
 

@@ -83,10 +83,11 @@ public:
     JobService(JobPlugins plugins, std::chrono::milliseconds publish_timeout, bool hide_dedup,
                JobObserver observer);
 
-    // Takes a received upload through validation, commit, record and publish. Returns the
-    // queued record. Throws HttpError or sdk::Unavailable; leaves nothing behind when it throws.
-    sdk::JobRecord submit(ReceivedUpload upload, const Identity& who,
-                          const std::string& request_id);
+    // Takes a received upload through validation, commit, record and publish, marking
+    // commit_ms, record_ms and publish_ms on `clock` as each is done. Returns the queued record.
+    // Throws HttpError or sdk::Unavailable; leaves nothing behind when it throws.
+    sdk::JobRecord submit(ReceivedUpload upload, const Identity& who, const std::string& request_id,
+                          StepClock& clock);
     // The record, or HttpError 400/404 (another tenant's job is 404 too).
     sdk::JobRecord get(const std::string& id, const Identity& who);
     // Cancels per the API; returns the record after the call. Throws HttpError 404/409.

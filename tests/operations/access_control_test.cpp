@@ -169,6 +169,13 @@ TEST_F(AccessControlTest, TheAccessLogIsOneJsonObjectPerLineWithoutKeysOrPrompts
         EXPECT_EQ(line->getValue<int>("status"), 202);
         EXPECT_GE(line->getValue<double>("duration_ms"), 0.0);
         EXPECT_EQ(line->getValue<std::string>("job_id"), job);
+        double steps = 0;  // where the submit spent its time
+        for (const char* step : {"upload_ms", "commit_ms", "record_ms", "publish_ms"}) {
+            ASSERT_TRUE(line->has(step)) << "a submit's access log line without " << step;
+            EXPECT_GE(line->getValue<double>(step), 0.0) << step;
+            steps += line->getValue<double>(step);
+        }
+        EXPECT_LE(steps, line->getValue<double>("duration_ms"));
     }
     EXPECT_TRUE(logged) << "no access log line of request " << request_id;
     const std::string output = gateway().output();
