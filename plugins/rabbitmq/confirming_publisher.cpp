@@ -12,11 +12,11 @@ using namespace std::chrono_literals;
 
 constexpr auto kIdlePoll = 200ms;  // well below any heartbeat interval (at least 1 s)
 // While confirms are outstanding, new messages wait for the next broker answer (at most this
-// long) and then go out together, so they share the broker's next fsync: publishing each one at
-// once measured 10-20% fewer submits/s, and 1 ms instead of 2 ms ~40% more gateway CPU per
-// submit (more wake-ups preempting request threads); 3 or 4 ms measured no better
-// (scripts/bench/submit).
-constexpr auto kConfirmPoll = 2ms;
+// long) and then go out together, so they share the broker's next fsync. Measured with
+// scripts/bench/submit: publishing each one at once, 10-20% fewer submits/s; polling without
+// waiting, ~40% more gateway CPU per submit (wake-ups preempting request threads); waiting 2 or
+// 3 ms, no better than 1 ms.
+constexpr auto kConfirmPoll = 1ms;
 constexpr auto kFlushTimeout = 2s;  // stop(): time left for in-flight confirms
 constexpr int kMaxAnswersPerRound = 512;
 

@@ -279,6 +279,17 @@ TEST_F(RabbitmqTransportTest, IdleConnectionsSurviveHeartbeats) {
     transport.publish({"job-1", "request-1", "{}"}, 5s);
 }
 
+// The publisher's confirm poll relies on it: rabbitmq-c rounds the time left down to whole
+// milliseconds, which made a 1 ms wait return at once.
+TEST_F(RabbitmqTransportTest, NextEventWaitsItsWholeTimeoutWhenNothingComes) {
+    amqp::AmqpConnection connection = connect();
+    for (auto timeout : {1ms, 2ms, 5ms}) {
+        const auto start = Clock::now();
+        EXPECT_FALSE(connection.next_event(timeout));
+        EXPECT_GE(Clock::now() - start, timeout) << timeout.count() << " ms";
+    }
+}
+
 TEST_F(RabbitmqTransportTest, WorkerEventReachesTheSink) {
     start_transport();
     const std::string event = R"({"schema_version":1,"job_id":"job-1","event":"started"})";

@@ -264,7 +264,11 @@ std::pair<MessageProperties, std::string> AmqpConnection::read_content(const cha
 
 std::optional<ChannelEvent> AmqpConnection::next_event(std::chrono::milliseconds timeout) {
     amqp_maybe_release_buffers(state_);
+    // rabbitmq-c polls for the time left until its deadline rounded down to whole milliseconds,
+    // so a deadline of exactly `timeout` polls a millisecond less (and 1 ms not at all).
     timeval wait = timeval_of(timeout);
+    if (timeout > std::chrono::milliseconds(0))
+        wait.tv_usec += 999;  // stays below one second: timeval_of leaves at most 999,000 us
     amqp_frame_t frame{};
     int status = amqp_simple_wait_frame_noblock(state_, &frame, &wait);
     if (status == AMQP_STATUS_TIMEOUT)
