@@ -12,6 +12,20 @@ std::vector<double> latency_buckets() {
     return {0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
+std::array<std::pair<std::string_view, Histogram>, 4> submit_step_cells(MetricsRegistry& registry) {
+    HistogramFamily family = registry.histogram_family(
+        "visiongw_submit_step_duration_seconds",
+        "time accepted submits spent in each step: upload (body read, hashed and written), commit "
+        "(image stored), record (job record written), publish (until the broker's confirm)",
+        latency_buckets());
+    auto cell = [&](std::string_view step) {
+        std::string label(step.substr(0, step.find('_')));  // "upload_ms" -> "upload"
+        return std::pair{step, family.with({{"step", label}})};
+    };
+    return {cell(SubmitStep::upload), cell(SubmitStep::commit), cell(SubmitStep::record),
+            cell(SubmitStep::publish)};
+}
+
 double milliseconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
@@ -65,7 +79,17 @@ GatewayMetrics::GatewayMetrics(MetricsRegistry& registry)
                                         "job messages the queue did not confirm")),
       rate_limited(
           registry.counter("visiongw_rate_limited_requests_total", "requests answered 429")),
-      event_streams(registry.gauge("visiongw_event_streams", "open job event streams")) {}
+      event_streams(registry.gauge("visiongw_event_streams", "open job event streams")),
+      submit_steps(submit_step_cells(registry)) {}
+
+void GatewayMetrics::observe_submit_steps(const StepTimes& steps) const {
+    for (const auto& [step, ms] : steps) {
+        for (const auto& [name, cell] : submit_steps) {
+            if (name == step)
+                cell.observe(ms / 1000);
+        }
+    }
+}
 
 Readiness::Readiness(const PluginSet& plugins, std::string vision_service_url,
                      std::chrono::milliseconds cache)

@@ -2,6 +2,7 @@
 // small interface handlers use instead of globals. Built once at start-up; thread-safe.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -35,6 +36,10 @@ struct GatewayMetrics {
     Counter publish_failures;
     Counter rate_limited;
     Gauge event_streams;
+    std::array<std::pair<std::string_view, Histogram>, 4> submit_steps;  // by SubmitStep name
+
+    // Observes an accepted submit's time in each SubmitStep.
+    void observe_submit_steps(const StepTimes& steps) const;
 };
 
 // Readiness of every dependency, cached briefly so probe storms do not hammer them.

@@ -200,6 +200,8 @@ private:
                    {"status", std::to_string(status)}})
             .increment();
         gateway_.metrics.request_seconds.with({{"route", exchange.route}}).observe(seconds);
+        if (status == 202)
+            gateway_.metrics.observe_submit_steps(exchange.step_ms);
         if (!gateway_.log.enabled(sdk::LogLevel::info))
             return;
         std::vector<LogField> fields{

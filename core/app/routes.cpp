@@ -66,7 +66,7 @@ void analyze(Gateway& gateway, Exchange& exchange) {
     ReceivedUpload upload = receive_upload(exchange.body, declared_length, boundary,
                                            gateway.plugins.storage(), gateway.upload_limits);
     exchange.body_consumed = true;
-    clock.mark("upload_ms");
+    clock.mark(SubmitStep::upload);
     std::uint64_t size = upload.size;
     sdk::JobRecord job =
         gateway.jobs.submit(std::move(upload), exchange.identity, exchange.request_id, clock);

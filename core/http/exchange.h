@@ -24,14 +24,26 @@ struct Identity {
 // Milliseconds a request spent in each named step, in order, for the access log.
 using StepTimes = std::vector<std::pair<std::string_view, double>>;
 
+// The steps of a submit, in order, as the access log names them; an accepted submit's steps
+// are also observed in visiongw_submit_step_duration_seconds{step="upload"|...}.
+struct SubmitStep {
+    static constexpr std::string_view upload = "upload_ms";    // body received and hashed
+    static constexpr std::string_view commit = "commit_ms";    // image stored (with its lock)
+    static constexpr std::string_view record = "record_ms";    // job record written
+    static constexpr std::string_view publish = "publish_ms";  // message confirmed (or given up)
+};
+
 // Appends to StepTimes the time since the previous mark (or since construction) under a name.
 class StepClock {
 public:
     explicit StepClock(StepTimes& steps) : steps_(steps), last_(std::chrono::steady_clock::now()) {}
-    void mark(std::string_view step) {
+    // Returns the step's milliseconds.
+    double mark(std::string_view step) {
         const auto now = std::chrono::steady_clock::now();
-        steps_.emplace_back(step, std::chrono::duration<double, std::milli>(now - last_).count());
+        const double ms = std::chrono::duration<double, std::milli>(now - last_).count();
+        steps_.emplace_back(step, ms);
         last_ = now;
+        return ms;
     }
 
 private:

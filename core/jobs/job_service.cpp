@@ -165,7 +165,7 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     auto guard = blob_locks_.lock(key);
     sdk::StoredBlob blob = upload.blob->commit(upload.sha256, upload.image.extension());
     upload.blob.reset();
-    clock.mark("commit_ms");
+    clock.mark(SubmitStep::commit);
     record.file_key = blob.key;
     record.file_json = file_json(upload, blob.deduplicated && !hide_dedup_);
     auto roll_back = [&](bool record_written) {
@@ -186,27 +186,22 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
         roll_back(false);
         throw unavailable(std::string("job store unavailable: ") + e.what());
     }
-    clock.mark("record_ms");
+    clock.mark(SubmitStep::record);
     sdk::JobMessage message{record.id, request_id,
                             job_message_json(record, upload, blob.location, parameters.values)};
-    auto started = std::chrono::steady_clock::now();
+    auto published = [&](bool ok) {
+        const double ms = clock.mark(SubmitStep::publish);
+        if (observer_.published)
+            observer_.published(ms / 1000, ok);
+    };
     try {
         plugins_.queue.publish(message, publish_timeout_);
     } catch (const sdk::Unavailable& e) {
-        if (observer_.published) {
-            observer_.published(
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-                false);
-        }
+        published(false);
         roll_back(true);
         throw unavailable(std::string("queue unavailable: ") + e.what());
     }
-    if (observer_.published) {
-        observer_.published(
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-            true);
-    }
-    clock.mark("publish_ms");
+    published(true);
     guard.unlock();
     report_status(record.id, record.status);
 

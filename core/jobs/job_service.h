@@ -83,8 +83,9 @@ public:
     JobService(JobPlugins plugins, std::chrono::milliseconds publish_timeout, bool hide_dedup,
                JobObserver observer);
 
-    // Takes a received upload through validation, commit, record and publish, marking
-    // commit_ms, record_ms and publish_ms on `clock` as each is done. Returns the queued record.
+    // Takes a received upload through validation, commit, record and publish, marking each
+    // SubmitStep on `clock` as it is done (publish also when the queue gave up). Returns the
+    // queued record.
     // Throws HttpError or sdk::Unavailable; leaves nothing behind when it throws.
     sdk::JobRecord submit(ReceivedUpload upload, const Identity& who, const std::string& request_id,
                           StepClock& clock);

@@ -68,6 +68,7 @@ TEST_F(MetricsTest, EveryFamilyAnOperatorNeedsIsExposedWithItsType) {
         {"visiongw_upload_size_bytes", "histogram"},
         {"visiongw_queue_publish_duration_seconds", "histogram"},
         {"visiongw_queue_publish_failures_total", "counter"},
+        {"visiongw_submit_step_duration_seconds", "histogram"},
         {"visiongw_rate_limited_requests_total", "counter"},
         {"visiongw_rabbitmq_reconnects_total", "counter"},
         {"visiongw_redis_errors_total", "counter"},
@@ -133,6 +134,22 @@ TEST_F(MetricsTest, ASubmitMovesRequestUploadJobAndPublishNumbers) {
     EXPECT_EQ(after.value("visiongw_queue_publish_duration_seconds_count"),
               before.value("visiongw_queue_publish_duration_seconds_count").value() + 1);
     EXPECT_EQ(after.value("visiongw_queue_publish_failures_total"), 0.0);
+
+    // The accepted submit (not the refused one) in each step; the steps fit in the requests'
+    // time, and the publish step is the very time the publish histogram observed.
+    auto delta = [&](const std::string& name, const Labels& labels) {
+        return after.value(name, labels).value_or(0) - before.value(name, labels).value_or(0);
+    };
+    double steps = 0;
+    for (const char* step : {"upload", "commit", "record", "publish"}) {
+        const Labels labels{{"step", step}};
+        EXPECT_EQ(delta("visiongw_submit_step_duration_seconds_count", labels), 1.0) << step;
+        EXPECT_GT(delta("visiongw_submit_step_duration_seconds_sum", labels), 0.0) << step;
+        steps += delta("visiongw_submit_step_duration_seconds_sum", labels);
+    }
+    EXPECT_LE(steps, delta("visiongw_http_request_duration_seconds_sum", analyze));
+    EXPECT_NEAR(delta("visiongw_submit_step_duration_seconds_sum", {{"step", "publish"}}),
+                delta("visiongw_queue_publish_duration_seconds_sum", {}), 1e-9);
 }
 
 }  // namespace
