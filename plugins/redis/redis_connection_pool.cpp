@@ -1,7 +1,10 @@
 #include "redis_connection_pool.h"
 
 #include <Poco/Exception.h>
+#include <Poco/Net/NetException.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Redis/Error.h>
+#include <Poco/Redis/Exception.h>
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
@@ -68,9 +71,34 @@ RedisEndpoint parse_redis_url(const std::string& url) {
     return endpoint;
 }
 
-Poco::Redis::RedisType::Ptr send_command(Poco::Redis::Client& client,
-                                         const Poco::Redis::Array& command) {
-    Poco::Redis::RedisType::Ptr reply = client.sendCommand(command);
+RedisConnection::RedisConnection(const Poco::Net::SocketAddress& address, Poco::Timespan timeout)
+    : input_(socket_) {
+    socket_.connect(address, timeout);
+    socket_.setNoDelay(true);
+    socket_.setSendTimeout(timeout);
+    socket_.setReceiveTimeout(timeout);
+    input_.exceptions(std::ios::badbit);  // a failed read throws its own error (timeout, reset)
+}
+
+Poco::Redis::RedisType::Ptr RedisConnection::send(const Poco::Redis::Array& command) {
+    const std::string text = command.toString();
+    for (std::size_t sent = 0; sent < text.size();) {
+        const int written =
+            socket_.sendBytes(text.data() + sent, static_cast<int>(text.size() - sent));
+        if (written <= 0)
+            throw Poco::Net::ConnectionResetException("redis connection closed while sending");
+        sent += static_cast<std::size_t>(written);
+    }
+    const int marker = input_.get();
+    if (marker == std::char_traits<char>::eof())
+        throw Poco::Net::ConnectionResetException("redis closed the connection");
+    Poco::Redis::RedisType::Ptr reply =
+        Poco::Redis::RedisType::createRedisType(static_cast<char>(marker));
+    if (reply.isNull()) {
+        throw Poco::Redis::RedisException("redis answered with an unknown reply type '" +
+                                          std::string(1, static_cast<char>(marker)) + "'");
+    }
+    reply->read(input_);
     if (reply->isError()) {
         auto& error = dynamic_cast<Poco::Redis::Type<Poco::Redis::Error>&>(*reply);
         throw RedisErrorReply(error.value().getMessage());
@@ -83,7 +111,7 @@ RedisConnectionPool::RedisConnectionPool(RedisEndpoint endpoint, std::size_t siz
     : endpoint_(std::move(endpoint)), size_(size), timeout_(timeout) {}
 
 void RedisConnectionPool::Lease::discard() {
-    client_.reset();
+    connection_.reset();
     --pool_.open_connections_;
 }
 
@@ -93,7 +121,7 @@ void RedisConnectionPool::close_idle() {
     idle_.clear();
 }
 
-std::unique_ptr<Poco::Redis::Client> RedisConnectionPool::borrow(bool& reused) {
+std::unique_ptr<RedisConnection> RedisConnectionPool::borrow(bool& reused) {
     {
         std::unique_lock lock(mutex_);
         if (!slot_freed_.wait_for(lock, timeout_, [&] { return leased_ < size_; })) {
@@ -101,17 +129,17 @@ std::unique_ptr<Poco::Redis::Client> RedisConnectionPool::borrow(bool& reused) {
         }
         ++leased_;
         if (!idle_.empty()) {
-            auto client = std::move(idle_.back());
+            auto connection = std::move(idle_.back());
             idle_.pop_back();
             reused = true;
-            return client;
+            return connection;
         }
     }
     try {
-        auto client = connect();
+        auto connection = connect();
         ++open_connections_;
         reused = false;
-        return client;
+        return connection;
     } catch (const Poco::Exception& error) {
         give_back(nullptr);
         throw failure(error.displayText());
@@ -121,37 +149,34 @@ std::unique_ptr<Poco::Redis::Client> RedisConnectionPool::borrow(bool& reused) {
     }
 }
 
-void RedisConnectionPool::give_back(std::unique_ptr<Poco::Redis::Client> client) {
+void RedisConnectionPool::give_back(std::unique_ptr<RedisConnection> connection) {
     {
         std::lock_guard lock(mutex_);
         --leased_;
-        if (client)
-            idle_.push_back(std::move(client));
+        if (connection)
+            idle_.push_back(std::move(connection));
     }
     slot_freed_.notify_one();
 }
 
-// A new client, logged in and on the right database. Poco's client offers no send timeout;
-// a request is small enough for the socket buffer, so the receive timeout bounds each call.
-std::unique_ptr<Poco::Redis::Client> RedisConnectionPool::connect() const {
-    auto client = std::make_unique<Poco::Redis::Client>();
-    client->connect(Poco::Net::SocketAddress(endpoint_.host, endpoint_.port),
-                    to_timespan(timeout_));
-    client->setReceiveTimeout(to_timespan(timeout_));
+// A new connection, logged in and on the right database.
+std::unique_ptr<RedisConnection> RedisConnectionPool::connect() const {
+    auto connection = std::make_unique<RedisConnection>(
+        Poco::Net::SocketAddress(endpoint_.host, endpoint_.port), to_timespan(timeout_));
     if (!endpoint_.password.empty()) {
         Poco::Redis::Array auth;
         auth << "AUTH";
         if (!endpoint_.username.empty())
             auth << endpoint_.username;
         auth << endpoint_.password;
-        send_command(*client, auth);
+        connection->send(auth);
     }
     if (endpoint_.database != 0) {
         Poco::Redis::Array select;
         select << "SELECT" << std::to_string(endpoint_.database);
-        send_command(*client, select);
+        connection->send(select);
     }
-    return client;
+    return connection;
 }
 
 sdk::Unavailable RedisConnectionPool::failure(const std::string& what) {

@@ -1,10 +1,14 @@
-// A bounded pool of Redis connections that notices dead ones, for Poco::Redis clients.
+// A bounded pool of Redis connections that notices dead ones, speaking RESP with Poco::Redis's
+// types.
 #pragma once
 
 #include <Poco/Exception.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/Redis/Array.h>
-#include <Poco/Redis/Client.h>
+#include <Poco/Redis/RedisStream.h>
 #include <Poco/Redis/Type.h>
+#include <Poco/Timespan.h>
 
 #include <atomic>
 #include <chrono>
@@ -40,10 +44,25 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Sends one command and reads its reply. An error reply throws RedisErrorReply; a lost or
-// timed-out connection throws Poco::Exception.
-Poco::Redis::RedisType::Ptr send_command(Poco::Redis::Client& client,
-                                         const Poco::Redis::Array& command);
+// One connection to a Redis server. A command leaves in one write on a TCP_NODELAY socket:
+// Poco::Redis::Client writes through a 1 KiB buffer with Nagle's algorithm on, so the second
+// segment of a longer command (a long prompt, a worker's result) waited for the server's
+// delayed ACK, ~40 ms. Sending and each reply are bounded by the timeout given at connect.
+class RedisConnection {
+public:
+    // Connects; throws Poco::Exception when it cannot.
+    RedisConnection(const Poco::Net::SocketAddress& address, Poco::Timespan timeout);
+    RedisConnection(const RedisConnection&) = delete;
+    RedisConnection& operator=(const RedisConnection&) = delete;
+
+    // Sends one command and reads its reply. An error reply throws RedisErrorReply; a lost or
+    // timed-out connection throws Poco::Exception.
+    Poco::Redis::RedisType::Ptr send(const Poco::Redis::Array& command);
+
+private:
+    Poco::Net::StreamSocket socket_;
+    Poco::Redis::RedisInputStream input_;
+};
 
 // At most `size` connections, made lazily (connect, AUTH, SELECT) and dropped after any I/O or
 // protocol error, so a Redis restart heals without recreating the pool. Every wait — for a
@@ -53,7 +72,7 @@ public:
     RedisConnectionPool(RedisEndpoint endpoint, std::size_t size,
                         std::chrono::milliseconds timeout);
 
-    // Runs `call(Poco::Redis::Client&)` on a connected client and returns its result. Any
+    // Runs `call(RedisConnection&)` on a connected connection and returns its result. Any
     // failure throws sdk::Unavailable ("redis host:port: what") and counts as an error. A
     // reused connection that fails well before the timeout was closed while idle (e.g. a
     // server restart): the call is retried once on a new connection.
@@ -63,7 +82,7 @@ public:
             Lease lease(*this);
             const auto started = std::chrono::steady_clock::now();
             try {
-                return call(lease.client());
+                return call(lease.connection());
             } catch (const RedisErrorReply& error) {
                 throw failure(error.what());
             } catch (const Poco::Exception& error) {
@@ -87,24 +106,25 @@ private:
     // One borrowed connection; goes back to the pool when destroyed unless discarded.
     class Lease {
     public:
-        explicit Lease(RedisConnectionPool& pool) : pool_(pool), client_(pool.borrow(reused_)) {}
-        ~Lease() { pool_.give_back(std::move(client_)); }
+        explicit Lease(RedisConnectionPool& pool)
+            : pool_(pool), connection_(pool.borrow(reused_)) {}
+        ~Lease() { pool_.give_back(std::move(connection_)); }
         Lease(const Lease&) = delete;
         Lease& operator=(const Lease&) = delete;
 
-        Poco::Redis::Client& client() { return *client_; }
+        RedisConnection& connection() { return *connection_; }
         bool reused() const { return reused_; }
         void discard();
 
     private:
         RedisConnectionPool& pool_;
         bool reused_ = false;
-        std::unique_ptr<Poco::Redis::Client> client_;
+        std::unique_ptr<RedisConnection> connection_;
     };
 
-    std::unique_ptr<Poco::Redis::Client> borrow(bool& reused);
-    void give_back(std::unique_ptr<Poco::Redis::Client> client);
-    std::unique_ptr<Poco::Redis::Client> connect() const;
+    std::unique_ptr<RedisConnection> borrow(bool& reused);
+    void give_back(std::unique_ptr<RedisConnection> connection);
+    std::unique_ptr<RedisConnection> connect() const;
     sdk::Unavailable failure(const std::string& what);
 
     const RedisEndpoint endpoint_;
@@ -113,7 +133,7 @@ private:
 
     std::mutex mutex_;
     std::condition_variable slot_freed_;
-    std::vector<std::unique_ptr<Poco::Redis::Client>> idle_;
+    std::vector<std::unique_ptr<RedisConnection>> idle_;
     std::size_t leased_ = 0;
 
     std::atomic<std::uint64_t> errors_total_{0};

@@ -104,14 +104,14 @@ class LuaScript {
 public:
     explicit LuaScript(std::string source) : source_(std::move(source)), sha1_(sha1_hex(source_)) {}
 
-    RedisType::Ptr run(Poco::Redis::Client& client, const std::vector<std::string>& keys,
+    RedisType::Ptr run(RedisConnection& redis, const std::vector<std::string>& keys,
                        const std::vector<std::string>& args) const {
         try {
-            return send_command(client, command("EVALSHA", sha1_, keys, args));
+            return redis.send(command("EVALSHA", sha1_, keys, args));
         } catch (const RedisErrorReply& error) {
             if (!std::string_view(error.what()).starts_with("NOSCRIPT"))
                 throw;
-            return send_command(client, command("EVAL", source_, keys, args));
+            return redis.send(command("EVAL", source_, keys, args));
         }
     }
 
@@ -261,10 +261,10 @@ void RedisJobStore::stop() noexcept {
 sdk::Health RedisJobStore::health() {
     try {
         auto started = std::chrono::steady_clock::now();
-        pool_->with_client([](Poco::Redis::Client& client) {
+        pool_->with_client([](RedisConnection& redis) {
             Array ping;
             ping << "PING";
-            send_command(client, ping);
+            redis.send(ping);
         });
         std::chrono::duration<double, std::milli> latency =
             std::chrono::steady_clock::now() - started;
@@ -295,14 +295,14 @@ void RedisJobStore::create(const sdk::JobRecord& record) {
     std::vector<std::string> args{ttl_seconds_, record.id};
     auto fields = hash_fields(record);
     args.insert(args.end(), fields.begin(), fields.end());
-    pool_->with_client([&](Poco::Redis::Client& client) { kCreate.run(client, keys, args); });
+    pool_->with_client([&](RedisConnection& redis) { kCreate.run(redis, keys, args); });
 }
 
 std::optional<sdk::JobRecord> RedisJobStore::get(std::string_view id) {
     Array command;
     command << "HGETALL" << job_key(id);
-    auto fields = pool_->with_client([&](Poco::Redis::Client& client) {
-        return strings_of(reply_value<Array>(*send_command(client, command)));
+    auto fields = pool_->with_client([&](RedisConnection& redis) {
+        return strings_of(reply_value<Array>(*redis.send(command)));
     });
     return record_from(fields);
 }
@@ -318,8 +318,8 @@ sdk::TransitionResult RedisJobStore::transition(std::string_view id, const sdk::
                                   ttl_seconds_,
                                   file_set_prefix_,
                                   std::string(id)};
-    auto [outcome, fields] = pool_->with_client([&](Poco::Redis::Client& client) {
-        RedisType::Ptr answer = kTransition.run(client, {job_key(id)}, args);
+    auto [outcome, fields] = pool_->with_client([&](RedisConnection& redis) {
+        RedisType::Ptr answer = kTransition.run(redis, {job_key(id)}, args);
         const auto& reply = reply_value<Array>(*answer);
         std::vector<std::string> fields;
         if (reply.size() > 1)
@@ -334,14 +334,13 @@ sdk::TransitionResult RedisJobStore::transition(std::string_view id, const sdk::
 
 void RedisJobStore::erase(std::string_view id) {
     std::vector<std::string> args{file_set_prefix_, std::string(id)};
-    pool_->with_client(
-        [&](Poco::Redis::Client& client) { kErase.run(client, {job_key(id)}, args); });
+    pool_->with_client([&](RedisConnection& redis) { kErase.run(redis, {job_key(id)}, args); });
 }
 
 bool RedisJobStore::file_in_use(std::string_view file_key) {
     std::vector<std::string> args{job_key_prefix_, std::string(file_key)};
-    return pool_->with_client([&](Poco::Redis::Client& client) {
-        return reply_value<Poco::Int64>(*kFileInUse.run(client, {file_set_key(file_key)}, args)) !=
+    return pool_->with_client([&](RedisConnection& redis) {
+        return reply_value<Poco::Int64>(*kFileInUse.run(redis, {file_set_key(file_key)}, args)) !=
                0;
     });
 }
