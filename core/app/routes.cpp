@@ -78,12 +78,12 @@ void analyze(Gateway& gateway, Exchange& exchange) {
 }
 
 void get_job(Gateway& gateway, Exchange& exchange) {
-    exchange.job_id = exchange.path_params["job_id"];
+    exchange.job_id = canonical_job_id(exchange.path_params["job_id"]);
     send_json(exchange, 200, job_json(gateway.jobs.get(exchange.job_id, exchange.identity)));
 }
 
 void cancel_job(Gateway& gateway, Exchange& exchange) {
-    exchange.job_id = exchange.path_params["job_id"];
+    exchange.job_id = canonical_job_id(exchange.path_params["job_id"]);
     send_json(
         exchange, 200,
         job_json(gateway.jobs.cancel(exchange.job_id, exchange.identity, exchange.request_id)));
@@ -91,7 +91,7 @@ void cancel_job(Gateway& gateway, Exchange& exchange) {
 
 // Server-Sent Events: the current state, then every change, closed after a final state.
 void job_events(Gateway& gateway, Exchange& exchange) {
-    exchange.job_id = exchange.path_params["job_id"];
+    exchange.job_id = canonical_job_id(exchange.path_params["job_id"]);
     sdk::JobRecord record = gateway.jobs.get(exchange.job_id, exchange.identity);
     if (++gateway.event_streams > gateway.settings.max_event_streams) {
         --gateway.event_streams;

@@ -96,10 +96,18 @@ void check_job_id(const std::string& id) {
         valid = dash ? c == '-' : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     }
     if (!valid) {
-        throw HttpError(
-            400, "invalid_job_id",
-            "job id must be a lower-case UUID like 3f0c2a4e-8b1d-4c6e-9f7a-0123456789ab");
+        throw HttpError(400, "invalid_job_id",
+                        "job id must be a UUID like 3f0c2a4e-8b1d-4c6e-9f7a-0123456789ab");
     }
+}
+
+std::string canonical_job_id(std::string id) {
+    for (char& c : id) {
+        if (c >= 'A' && c <= 'F')
+            c = static_cast<char>(c - 'A' + 'a');
+    }
+    check_job_id(id);
+    return id;
 }
 
 JobService::JobService(JobPlugins plugins, std::chrono::milliseconds publish_timeout,

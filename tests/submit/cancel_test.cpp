@@ -3,6 +3,7 @@
 #include <Poco/UUIDGenerator.h>
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <filesystem>
 
 #include "submit_support.h"
@@ -80,6 +81,20 @@ TEST_F(CancelTest, MalformedJobIdIsABadRequest) {
         SCOPED_TRACE(job_id);
         expect_error(cancel(job_id), 400, "invalid_job_id");
     }
+}
+
+// RFC 4122 reads a UUID's hex digits in either case; answers name the job as it was made.
+TEST_F(CancelTest, JobIdIsReadInEitherCase) {
+    const std::string job_id = submit_job(make_png(16, 16, 26));
+    std::string shouted = job_id;
+    for (char& c : shouted)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    ASSERT_NE(shouted, job_id);
+    EXPECT_EQ(status_of(shouted), "queued");
+    HttpAnswer answer = cancel(shouted);
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    EXPECT_EQ(parse_object(answer.body)->getValue<std::string>("job_id"), job_id);
+    EXPECT_EQ(status_of(job_id), "cancelled");
 }
 
 TEST_F(CancelTest, ImageOfTheOnlyJobIsReleased) {
