@@ -25,6 +25,13 @@ std::string rfc3339(std::chrono::system_clock::time_point time) {
     return Poco::DateTimeFormatter::format(Poco::Timestamp(micros.count()), "%Y-%m-%dT%H:%M:%SZ");
 }
 
+// The id of a job's event frame: the state it carries (a frame is sent when one of these
+// changes). A client that reconnects with it as Last-Event-ID is not sent that state again.
+std::string event_id(const sdk::JobRecord& job) {
+    return job.updated_at + "/" + std::string(sdk::to_string(job.status)) + "/" +
+           std::to_string(job.progress);
+}
+
 void health(Gateway&, Exchange& exchange) {
     send_json(exchange, 200, R"({"status":"ok"})");
 }
@@ -89,10 +96,19 @@ void cancel_job(Gateway& gateway, Exchange& exchange) {
         job_json(gateway.jobs.cancel(exchange.job_id, exchange.identity, exchange.request_id)));
 }
 
-// Server-Sent Events: the current state, then every change, closed after a final state.
+// Server-Sent Events: the current state (unless Last-Event-ID says the client has it), then
+// every change, closed after a final state.
 void job_events(Gateway& gateway, Exchange& exchange) {
     exchange.job_id = canonical_job_id(exchange.path_params["job_id"]);
     sdk::JobRecord record = gateway.jobs.get(exchange.job_id, exchange.identity);
+    const bool has_current = exchange.request.get("Last-Event-ID", "") == event_id(record);
+    if (has_current && sdk::is_final(record.status)) {
+        // Nothing will follow: 204 tells an EventSource to stop reconnecting.
+        exchange.response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
+        exchange.response.setContentLength(0);
+        exchange.response.send();
+        return;
+    }
     if (++gateway.event_streams > gateway.settings.max_event_streams) {
         --gateway.event_streams;
         throw HttpError(503, "service_unavailable",
@@ -117,10 +133,11 @@ void job_events(Gateway& gateway, Exchange& exchange) {
     response.setKeepAlive(false);
     std::ostream& out = response.send();
     auto send = [&](const sdk::JobRecord& job) {
-        out << "event: status\nid: " << job.updated_at << "\ndata: " << job_json(job) << "\n\n";
+        out << "event: status\nid: " << event_id(job) << "\ndata: " << job_json(job) << "\n\n";
         out.flush();
     };
-    send(record);
+    if (!has_current)
+        send(record);
     auto opened = Clock::now();
     auto last_write = opened;
     JobChanges& changes = gateway.jobs.changes();

@@ -6,12 +6,15 @@
 
 namespace visiongw::testing {
 
-EventStream::EventStream(int port, const std::string& path, std::chrono::seconds timeout)
+EventStream::EventStream(int port, const std::string& path, const std::string& last_event_id,
+                         std::chrono::seconds timeout)
     : session_("127.0.0.1", static_cast<Poco::UInt16>(port)) {
     session_.setTimeout(Poco::Timespan(static_cast<long>(timeout.count()), 0));
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
     request.set("Accept", "text/event-stream");
+    if (!last_event_id.empty())
+        request.set("Last-Event-ID", last_event_id);
     session_.sendRequest(request);
     body_ = &session_.receiveResponse(response_);
 }
@@ -37,6 +40,8 @@ std::optional<ServerEvent> EventStream::next() {
             value.erase(0, 1);
         if (field == "event") {
             event.name = value;
+        } else if (field == "id") {
+            event.id = value;
         } else if (field == "data") {
             event.data += (event.data.empty() ? "" : "\n") + value;
         }

@@ -15,14 +15,15 @@ namespace visiongw::testing {
 
 struct ServerEvent {
     std::string name;  // the `event:` field
+    std::string id;    // the `id:` field
     std::string data;  // the `data:` lines, joined by '\n'
 };
 
 class EventStream {
 public:
-    // Sends the request and reads the response head; a read waits at most `timeout`
-    // (Poco::TimeoutException past it).
-    EventStream(int port, const std::string& path,
+    // Sends the request (with Last-Event-ID when `last_event_id` is not empty) and reads the
+    // response head; a read waits at most `timeout` (Poco::TimeoutException past it).
+    EventStream(int port, const std::string& path, const std::string& last_event_id = "",
                 std::chrono::seconds timeout = std::chrono::seconds(30));
 
     int status() const { return static_cast<int>(response_.getStatus()); }

@@ -212,5 +212,41 @@ TEST_F(WorkerFlowTest, EventStreamOfAFinishedJobSendsOneEventAndCloses) {
     EXPECT_EQ(json_text(job_of(events[0])), json_text(job(id)));
 }
 
+// EventSource reconnects with the last id it saw: a client that has the final state gets 204
+// (which stops EventSource reconnecting), one that has the current state is not sent it again,
+// and one with an older id gets the current state first.
+TEST_F(WorkerFlowTest, EventStreamResumesFromLastEventId) {
+    start_gateway();
+    const std::string id = submit(9);
+    std::string queued_id;
+    {
+        EventStream stream(gateway_->port(), events_path(id));
+        auto first = stream.next();
+        ASSERT_TRUE(first);
+        EXPECT_EQ(status_of(*first), "queued");
+        queued_id = first->id;
+        ASSERT_FALSE(queued_id.empty());
+    }
+
+    EventStream resumed(gateway_->port(), events_path(id), queued_id);
+    ASSERT_EQ(resumed.status(), 200);
+    ASSERT_EQ(cancel(id).status, 200);
+    auto events = resumed.rest();
+    ASSERT_EQ(events.size(), 1u) << "the queued state again, or more than the change";
+    EXPECT_EQ(status_of(events[0]), "cancelled");
+    EXPECT_NE(events[0].id, queued_id);
+
+    EventStream finished(gateway_->port(), events_path(id), events[0].id);
+    EXPECT_EQ(finished.status(), 204);
+    EXPECT_EQ(finished.body(), "");
+
+    EventStream stale(gateway_->port(), events_path(id), queued_id);
+    ASSERT_EQ(stale.status(), 200);
+    auto replayed = stale.rest();
+    ASSERT_EQ(replayed.size(), 1u);
+    EXPECT_EQ(status_of(replayed[0]), "cancelled");
+    EXPECT_EQ(replayed[0].id, events[0].id);
+}
+
 }  // namespace
 }  // namespace visiongw::testing
