@@ -262,6 +262,14 @@ std::pair<MessageProperties, std::string> AmqpConnection::read_content(const cha
     return content;
 }
 
+int AmqpConnection::socket_fd() const {
+    return amqp_get_sockfd(state_);
+}
+
+bool AmqpConnection::input_pending() const {
+    return amqp_data_in_buffer(state_) || amqp_frames_enqueued(state_);
+}
+
 std::optional<ChannelEvent> AmqpConnection::next_event(std::chrono::milliseconds timeout) {
     amqp_maybe_release_buffers(state_);
     // rabbitmq-c polls for the time left until its deadline rounded down to whole milliseconds,

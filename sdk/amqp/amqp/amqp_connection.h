@@ -120,6 +120,11 @@ public:
     // connection, cancelled a consumer, or the socket failed.
     std::optional<ChannelEvent> next_event(std::chrono::milliseconds timeout);
 
+    // For a thread that waits on more than this connection: the socket to poll for input, and
+    // whether input was read already (then next_event() has something without the socket).
+    int socket_fd() const;
+    bool input_pending() const;
+
 private:
     // Throw AmqpError naming `what` when a call failed, and mark the connection broken.
     void check(int status, const char* what);

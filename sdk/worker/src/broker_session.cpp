@@ -3,8 +3,14 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/UUIDGenerator.h>
 
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <sstream>
+#include <system_error>
 
 #include "amqp/amqp_connection.h"
 #include "amqp/topology.h"
@@ -14,8 +20,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// How long the session thread waits for broker frames before it looks at new requests.
-constexpr auto kPollInterval = 20ms;
+// Longest wait of the session thread for broker frames or requests (which wake it at once):
+// well below any heartbeat interval (at least 1 s), since rabbitmq-c answers heartbeats only
+// inside its calls.
+constexpr auto kPollInterval = 200ms;
 // How long a job waits for a confirm or its marker before it gives the broker up.
 constexpr auto kAnswerTimeout = 30s;
 constexpr std::uint16_t kCancelStreamPrefetch = 256;
@@ -48,10 +56,18 @@ void refuse(std::promise<void>& promise, const std::string& reason) {
 
 BrokerSession::BrokerSession(const WorkerOptions& options, CancelBoard& board, const WorkerLog& log,
                              std::function<void(JobDelivery)> on_job)
-    : options_(options), board_(board), log_(log), on_job_(std::move(on_job)) {}
+    : options_(options),
+      board_(board),
+      log_(log),
+      on_job_(std::move(on_job)),
+      wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (wake_fd_ < 0)
+        throw std::system_error(errno, std::system_category(), "eventfd for the broker session");
+}
 
 BrokerSession::~BrokerSession() {
     stop();
+    ::close(wake_fd_);
 }
 
 void BrokerSession::start() {
@@ -60,16 +76,37 @@ void BrokerSession::start() {
 
 void BrokerSession::stop() {
     stopping_ = true;
+    wake();
     if (thread_.joinable())
         thread_.join();
 }
 
 void BrokerSession::submit(Request request) {
-    std::lock_guard lock(mutex_);
-    // While disconnected the request is dropped: its promise breaks and the caller sees
-    // BrokerLost at once.
-    if (connected_)
+    {
+        std::lock_guard lock(mutex_);
+        // While disconnected the request is dropped: its promise breaks and the caller sees
+        // BrokerLost at once.
+        if (!connected_)
+            return;
         requests_.push_back(std::move(request));
+    }
+    wake();
+}
+
+void BrokerSession::wake() {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] auto written = ::write(wake_fd_, &one, sizeof one);  // fails only when full
+}
+
+void BrokerSession::await_work(const amqp::AmqpConnection& connection,
+                               std::chrono::milliseconds timeout) {
+    if (connection.input_pending())
+        return;
+    pollfd watched[2] = {{connection.socket_fd(), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (::poll(watched, 2, static_cast<int>(timeout.count())) > 0 && watched[1].revents != 0) {
+        std::uint64_t count = 0;
+        [[maybe_unused]] auto read = ::read(wake_fd_, &count, sizeof count);  // resets it
+    }
 }
 
 void BrokerSession::settle(const JobDelivery& delivery, Settlement settlement) {
@@ -151,7 +188,8 @@ void BrokerSession::serve(amqp::AmqpConnection& connection) {
             carry_out(connection, *request);
         if (stopping_)
             return;
-        std::optional<amqp::ChannelEvent> event = connection.next_event(kPollInterval);
+        await_work(connection, kPollInterval);
+        std::optional<amqp::ChannelEvent> event = connection.next_event(0ms);
         if (!event)
             continue;
         if (auto* delivery = std::get_if<amqp::Delivery>(&*event)) {

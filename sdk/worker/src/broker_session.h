@@ -83,6 +83,10 @@ private:
     };
 
     void submit(Request request);
+    // Wakes the session thread out of await_work().
+    void wake();
+    // Waits until the broker sent something, a request was submitted, or `timeout`.
+    void await_work(const amqp::AmqpConnection& connection, std::chrono::milliseconds timeout);
     void run();
     void serve(amqp::AmqpConnection& connection);
     void carry_out(amqp::AmqpConnection& connection, Request& request);
@@ -98,6 +102,7 @@ private:
     std::function<void(JobDelivery)> on_job_;
     std::thread thread_;
     std::atomic<bool> stopping_{false};
+    int wake_fd_;  // an eventfd: submit() and stop() count on it, await_work() polls it
 
     std::mutex mutex_;  // guards requests_, connected_, connection_id_
     std::deque<Request> requests_;
