@@ -100,6 +100,7 @@ void cancel_job(Gateway& gateway, Exchange& exchange) {
 // every change, closed after a final state.
 void job_events(Gateway& gateway, Exchange& exchange) {
     exchange.job_id = canonical_job_id(exchange.path_params["job_id"]);
+    JobChanges::Watch changes(gateway.jobs.changes(), exchange.job_id);  // before the first read
     sdk::JobRecord record = gateway.jobs.get(exchange.job_id, exchange.identity);
     const bool has_current = exchange.request.get("Last-Event-ID", "") == event_id(record);
     if (has_current && sdk::is_final(record.status)) {
@@ -140,11 +141,10 @@ void job_events(Gateway& gateway, Exchange& exchange) {
         send(record);
     auto opened = Clock::now();
     auto last_write = opened;
-    JobChanges& changes = gateway.jobs.changes();
-    std::uint64_t seen = changes.count();
     while (!sdk::is_final(record.status) && out.good() && !gateway.stopping &&
            Clock::now() - opened < kStreamLifetime) {
-        seen = changes.wait(seen, kStreamPoll);
+        // A change made by another gateway is not notified here: read at least every poll.
+        changes.wait(kStreamPoll);
         sdk::JobRecord now = gateway.jobs.get(exchange.job_id, exchange.identity);
         if (now.status != record.status || now.progress != record.progress ||
             now.updated_at != record.updated_at) {

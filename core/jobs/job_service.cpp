@@ -69,23 +69,36 @@ void BlobLocks::Guard::unlock() {
     locks_ = nullptr;
 }
 
-void JobChanges::notify() {
-    {
-        std::lock_guard<std::mutex> guard(mutex_);
-        ++count_;
+JobChanges::Watch::Watch(JobChanges& changes, std::string job_id)
+    : changes_(changes), job_id_(std::move(job_id)) {
+    std::lock_guard guard(changes_.mutex_);
+    Watched& watched = changes_.watched_[job_id_];
+    ++watched.watches;
+    seen_ = watched.version;
+}
+
+JobChanges::Watch::~Watch() {
+    std::lock_guard guard(changes_.mutex_);
+    auto it = changes_.watched_.find(job_id_);
+    if (--it->second.watches == 0)
+        changes_.watched_.erase(it);
+}
+
+bool JobChanges::Watch::wait(std::chrono::milliseconds timeout) {
+    std::unique_lock guard(changes_.mutex_);
+    Watched& watched = changes_.watched_.find(job_id_)->second;
+    const bool changed =
+        watched.changed.wait_for(guard, timeout, [&] { return watched.version != seen_; });
+    seen_ = watched.version;
+    return changed;
+}
+
+void JobChanges::notify(const std::string& job_id) {
+    std::lock_guard guard(mutex_);
+    if (auto it = watched_.find(job_id); it != watched_.end()) {
+        ++it->second.version;
+        it->second.changed.notify_all();
     }
-    changed_.notify_all();
-}
-
-std::uint64_t JobChanges::wait(std::uint64_t seen, std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> guard(mutex_);
-    changed_.wait_for(guard, timeout, [&] { return count_ != seen; });
-    return count_;
-}
-
-std::uint64_t JobChanges::count() {
-    std::lock_guard<std::mutex> guard(mutex_);
-    return count_;
 }
 
 void check_job_id(const std::string& id) {
@@ -144,7 +157,7 @@ sdk::AnalysisValidator& JobService::validator_for(const ReceivedUpload& upload) 
 void JobService::report_status(const std::string& id, sdk::JobStatus status) {
     if (observer_.status_changed)
         observer_.status_changed(id, status);
-    changes_.notify();
+    changes_.notify(id);
 }
 
 sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
