@@ -6,6 +6,11 @@
 #include <Poco/Util/Application.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
 #include "core_testing.h"
 
 namespace visiongw::testing {
@@ -146,6 +151,21 @@ TEST_F(GatewayHttpTest, SubmitsPipelinedOnOneConnectionAreAllAnswered) {
         EXPECT_EQ(statuses_of(answers), (std::vector<int>{202, 202, 200})) << answers;
         EXPECT_TRUE(answers.ends_with(R"({"status":"ok"})")) << answers;
     }
+}
+
+// Named threads, so that top -H, perf and gdb tell them apart.
+TEST_F(GatewayHttpTest, ThreadsAreNamedForWhatTheyDo) {
+    std::multiset<std::string> names;
+    const auto tasks = std::filesystem::path("/proc") / std::to_string(gateway_.pid()) / "task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        names.insert(name);
+    }
+    EXPECT_GE(names.count("vgw-http"), 1u);  // start() polled /health on one
+    for (const char* name : {"vgw-publisher", "vgw-events", "vgw-janitor"})
+        EXPECT_EQ(names.count(name), 1u) << name;
 }
 
 TEST_F(GatewayHttpTest, SecondGatewayOnTheSamePortIsRefused) {

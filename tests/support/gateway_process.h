@@ -69,6 +69,7 @@ public:
     bool running() const;
 
     int port() const { return port_; }
+    int pid() const { return pid_; }
     const std::string& storage_root() const { return storage_root_; }
     const std::string& ini_path() const { return ini_path_; }
     const std::string& queue() const { return queue_; }

@@ -1,5 +1,7 @@
 #include "visiongw/worker/worker.h"
 
+#include <pthread.h>
+
 #include <condition_variable>
 #include <deque>
 #include <stdexcept>
@@ -26,7 +28,10 @@ public:
 
     void start() {
         for (int i = 0; i < threads_; ++i)
-            workers_.emplace_back([this] { serve(); });
+            workers_.emplace_back([this] {
+                pthread_setname_np(pthread_self(), "vgw-job");  // as top -H and perf show it
+                serve();
+            });
     }
 
     void submit(JobDelivery delivery) {

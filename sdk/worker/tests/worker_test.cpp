@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -108,6 +109,16 @@ TEST_F(WorkerTest, RunsAJobAndReportsStartedProgressAndCompletedInOrder) {
     EXPECT_EQ(result->getValue<std::string>("analyzer"), "builtin-demo");
     EXPECT_EQ(result->getValue<std::uint64_t>("pixels_analyzed"), 64u * 300u);
     EXPECT_NEAR(result->getValue<double>("lesion_score"), 0.2, 0.01);
+    // Named threads, so that top -H, perf and gdb tell them apart.
+    std::multiset<std::string> threads;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string name;
+        std::getline(comm, name);
+        threads.insert(name);
+    }
+    EXPECT_EQ(threads.count("vgw-broker"), 1u);
+    EXPECT_EQ(threads.count("vgw-job"), static_cast<std::size_t>(options_.concurrency));
     stop_worker();
     EXPECT_TRUE(job_queue_drained(500ms)) << "the job was not acknowledged";
 }
