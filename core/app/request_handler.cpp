@@ -5,6 +5,7 @@
 #include <Poco/Net/NetException.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "http/connection_guard.h"
@@ -94,7 +95,14 @@ private:
             !request.hasContentLength() && !request.getChunkedTransferEncoding()
                 ? true
                 : request.getContentLength() == 0;
+        const bool cross_origin = allow_origin(exchange);
         RouteMatch match = router_.match(request.getMethod(), path);
+        if (match.route == nullptr && cross_origin && !match.allowed.empty() &&
+            request.getMethod() == Poco::Net::HTTPRequest::HTTP_OPTIONS &&
+            request.has("Access-Control-Request-Method")) {
+            answer_preflight(exchange, match.allowed);
+            return;
+        }
         if (match.route == nullptr) {
             exchange.route = "unmatched";
             if (match.allowed.empty()) {
@@ -123,6 +131,43 @@ private:
                                 std::to_string(gateway_.settings.max_file_size) + " bytes");
         }
         match.route->handler(exchange);
+    }
+
+    // CORS: when [gateway] cors_origins allows the request's Origin, the answer (error or not)
+    // says so and exposes the headers a client reads. Returns whether it was allowed.
+    bool allow_origin(Exchange& exchange) {
+        const std::vector<std::string>& allowed = gateway_.settings.cors_origins;
+        const std::string origin = exchange.request.get("Origin", "");
+        if (allowed.empty() || origin.empty())
+            return false;
+        const bool any = allowed.front() == "*";
+        if (!any && std::find(allowed.begin(), allowed.end(), origin) == allowed.end())
+            return false;
+        auto& response = exchange.response;
+        response.set("Access-Control-Allow-Origin", any ? "*" : origin);
+        if (!any)
+            response.set("Vary", "Origin");
+        response.set("Access-Control-Expose-Headers",
+                     "Location, Retry-After, X-Request-ID, RateLimit-Limit, RateLimit-Remaining, "
+                     "RateLimit-Reset");
+        return true;
+    }
+
+    // A browser's CORS preflight of an allowed origin: which methods the path has and which
+    // request headers the API reads. No key is needed (browsers send none with it).
+    void answer_preflight(Exchange& exchange, const std::vector<std::string>& methods) {
+        exchange.route = "preflight";
+        std::string allow;
+        for (const auto& method : methods)
+            allow += (allow.empty() ? "" : ", ") + method;
+        auto& response = exchange.response;
+        response.set("Access-Control-Allow-Methods", allow);
+        response.set("Access-Control-Allow-Headers",
+                     "Authorization, Content-Type, Last-Event-ID, X-API-Key, X-Request-ID");
+        response.set("Access-Control-Max-Age", "600");
+        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
+        response.setContentLength(0);
+        response.send();
     }
 
     // Who calls: the owner of the presented API key when auth is on (401 without a valid

@@ -26,6 +26,9 @@ constexpr visiongw_option kGateway[] = {
      "on SIGTERM, in-flight requests get this long to finish"},
     {"max_event_streams", VISIONGW_OPTION_INT, "32", 0, "0", "4096",
      "open job event streams at once; each holds a thread (beyond: 503)"},
+    {"cors_origins", VISIONGW_OPTION_STRING, "", 0, nullptr, nullptr,
+     "browser origins allowed to call the API (CORS), comma separated, e.g. "
+     "https://app.example.com; * allows any; empty: none"},
 };
 
 constexpr visiongw_option kPlugins[] = {
@@ -183,6 +186,21 @@ GatewaySettings read_gateway_settings(const IniDocument& document,
         throw fail("[gateway] max_event_streams",
                    "must be below threads (" + std::to_string(s.threads) +
                        "), or event streams could take every thread");
+    }
+
+    s.cors_origins = split_list(gateway.get_string("cors_origins"));
+    for (const std::string& origin : s.cors_origins) {
+        const bool any = origin == "*" && s.cors_origins.size() == 1;
+        const auto scheme_end = origin.find("://");
+        const bool web_origin = (origin.starts_with("http://") || origin.starts_with("https://")) &&
+                                origin.size() > scheme_end + 3 &&
+                                origin.find('/', scheme_end + 3) == std::string::npos;
+        if (!any && !web_origin) {
+            throw fail("[gateway] cors_origins",
+                       "must be * alone or origins like https://app.example.com (scheme, host, "
+                       "optional port, no path), got '" +
+                           origin + "'");
+        }
     }
 
     auto plugins = section("plugins");

@@ -33,6 +33,7 @@ struct GatewaySettings {
     int header_timeout_seconds = 10;
     int shutdown_grace_seconds = 20;
     int max_event_streams = 32;
+    std::vector<std::string> cors_origins;  // empty: no CORS; {"*"}: any origin
 
     std::string plugin_dir;
     std::string storage_plugin;

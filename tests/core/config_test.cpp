@@ -119,6 +119,28 @@ TEST(GatewaySettingsTest, RefusesAnOutOfRangeCoreValue) {
               "gw.ini: [gateway] threads: must be at least 2, got 1");
 }
 
+TEST(GatewaySettingsTest, CorsOriginsAreWebOriginsOrAStarAlone) {
+    auto origins_of = [](const std::string& value) {
+        IniDocument document =
+            IniDocument::parse("[gateway]\ncors_origins = " + value + "\n", "gw.ini");
+        return core::read_gateway_settings(document, "/opt/vgw/bin").cors_origins;
+    };
+    EXPECT_EQ(origins_of("https://farm.example.com, http://localhost:3000"),
+              (std::vector<std::string>{"https://farm.example.com", "http://localhost:3000"}));
+    EXPECT_EQ(origins_of("*"), std::vector<std::string>{"*"});
+    EXPECT_TRUE(origins_of("").empty());
+    for (const std::string bad : {"farm.example.com", "https://farm.example.com/", "*, https://a.b",
+                                  "ftp://farm.example.com", "https://"}) {
+        IniDocument document =
+            IniDocument::parse("[gateway]\ncors_origins = " + bad + "\n", "gw.ini");
+        EXPECT_NE(startup_error_of([&] {
+                      core::read_gateway_settings(document, "/opt/vgw/bin");
+                  }).find("gw.ini: [gateway] cors_origins: must be * alone or origins like"),
+                  std::string::npos)
+            << bad;
+    }
+}
+
 TEST(GatewaySettingsTest, UnknownCoreKeyListsTheSectionsValidKeys) {
     IniDocument document = IniDocument::parse("[upload]\nmax_size = 1\n", "gw.ini");
     std::string valid;

@@ -42,6 +42,56 @@ protected:
     }
 };
 
+// A browser page of an allowed origin may call the API: its preflight needs no key, and every
+// answer (errors too) tells the browser it may read it. Other origins get nothing of CORS.
+TEST_F(AccessControlTest, AllowedBrowserOriginsGetCorsAnswers) {
+    const std::string farm = "https://farm.example.com";
+    start({{"gateway", "cors_origins = " + farm + ", http://localhost:3000\n"}});
+    auto preflight = [&](const std::string& origin) {
+        return http_request(gateway().port(), "OPTIONS", kAnalyzePath,
+                            {{"Origin", origin},
+                             {"Access-Control-Request-Method", "POST"},
+                             {"Access-Control-Request-Headers", "x-api-key, x-request-id"}});
+    };
+    HttpAnswer allowed = preflight(farm);
+    EXPECT_EQ(allowed.status, 204) << allowed.body;
+    EXPECT_EQ(allowed.header("access-control-allow-origin"), farm);
+    EXPECT_EQ(allowed.header("vary"), "Origin");
+    EXPECT_EQ(allowed.header("access-control-allow-methods"), "POST");
+    for (const char* name : {"X-API-Key", "Authorization", "X-Request-ID", "Last-Event-ID"}) {
+        EXPECT_NE(allowed.header("access-control-allow-headers").find(name), std::string::npos)
+            << name;
+    }
+
+    HttpAnswer refused = get(job_path(kUnknownJob), {{"Origin", farm}});
+    expect_error(refused, 401, "unauthorized");
+    EXPECT_EQ(refused.header("access-control-allow-origin"), farm);
+    HttpAnswer answered =
+        get(job_path(kUnknownJob), {{"Origin", farm}, {"X-API-Key", kTenantA.key}});
+    expect_error(answered, 404, "job_not_found");
+    EXPECT_EQ(answered.header("access-control-allow-origin"), farm);
+    for (const char* name : {"Location", "X-Request-ID", "Retry-After"}) {
+        EXPECT_NE(answered.header("access-control-expose-headers").find(name), std::string::npos)
+            << name;
+    }
+
+    const std::string stranger = "https://elsewhere.example.net";
+    EXPECT_EQ(preflight(stranger).status, 405);
+    EXPECT_EQ(preflight(stranger).header("access-control-allow-origin"), "");
+    EXPECT_EQ(get(job_path(kUnknownJob), {{"Origin", stranger}, {"X-API-Key", kTenantA.key}})
+                  .header("access-control-allow-origin"),
+              "");
+}
+
+TEST_F(AccessControlTest, WithoutCorsOriginsNoOriginIsAllowed) {
+    start();
+    HttpAnswer preflight = http_request(
+        gateway().port(), "OPTIONS", kAnalyzePath,
+        {{"Origin", "https://farm.example.com"}, {"Access-Control-Request-Method", "POST"}});
+    EXPECT_EQ(preflight.status, 405);
+    EXPECT_EQ(preflight.header("access-control-allow-origin"), "");
+}
+
 TEST_F(AccessControlTest, ApiRoutesNeedAValidKey) {
     start();
     expect_error(get(job_path(kUnknownJob)), 401, "unauthorized");
