@@ -55,9 +55,19 @@ std::string BrokerLink::last_error() const {
     return last_error_;
 }
 
+std::string BrokerLink::last_error_note() const {
+    std::lock_guard lock(error_mutex_);
+    if (last_error_.empty())
+        return "";
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - last_error_at_);
+    return "last error " + std::to_string(age.count()) + " s ago: " + last_error_;
+}
+
 void BrokerLink::note_error(const std::string& reason) {
     std::lock_guard lock(error_mutex_);
     last_error_ = reason;
+    last_error_at_ = std::chrono::steady_clock::now();
 }
 
 }  // namespace visiongw::rabbitmq

@@ -36,6 +36,8 @@ public:
 
     std::uint64_t reconnects() const { return reconnects_; }
     std::string last_error() const;
+    // "last error 12 s ago: <reason>" for a health detail; empty when there was none.
+    std::string last_error_note() const;
 
 private:
     void note_error(const std::string& reason);
@@ -50,6 +52,7 @@ private:
     std::atomic<std::uint64_t> reconnects_{0};
     mutable std::mutex error_mutex_;
     std::string last_error_;
+    std::chrono::steady_clock::time_point last_error_at_;
 };
 
 }  // namespace visiongw::rabbitmq

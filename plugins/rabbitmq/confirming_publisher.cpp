@@ -107,12 +107,13 @@ void ConfirmingPublisher::post(OutgoingMessage message) {
 }
 
 sdk::Health ConfirmingPublisher::health() const {
-    std::string last_error = link_.last_error();
+    const std::string last_error = link_.last_error();
+    const std::string note = link_.last_error_note();
     std::lock_guard lock(mutex_);
     if (!connected_)
         return {false, unreachable(last_error)};
     return {true, "rabbitmq " + settings_.broker.endpoint() + " connected, publisher confirms on" +
-                      (last_error.empty() ? "" : " (last error: " + last_error + ")")};
+                      (note.empty() ? "" : " (" + note + ")")};
 }
 
 void ConfirmingPublisher::run() {

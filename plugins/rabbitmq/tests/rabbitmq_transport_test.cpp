@@ -258,6 +258,10 @@ TEST_F(RabbitmqTransportTest, BrokerOutageFailsFastAndRecoversWithoutRestart) {
     restart.reset();
     ASSERT_TRUE(eventually([&] { return transport.health().ok; }, 30s))
         << transport.health().detail;
+    // Healthy again, still telling an operator what happened and when.
+    const std::string detail = transport.health().detail;
+    EXPECT_NE(detail.find("(last error "), std::string::npos) << detail;
+    EXPECT_NE(detail.find(" s ago: "), std::string::npos) << detail;
     transport.publish({"job-kept", "request-2", "{}"}, 5s);
     EXPECT_GE(metric("visiongw_rabbitmq_reconnects_total"), 1);
 
