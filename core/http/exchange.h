@@ -27,7 +27,7 @@ using StepTimes = std::vector<std::pair<std::string_view, double>>;
 // The steps of a submit, in order, as the access log names them; an accepted submit's steps
 // are also observed in visiongw_submit_step_duration_seconds{step="upload"|...}.
 struct SubmitStep {
-    static constexpr std::string_view upload = "upload_ms";    // body received and hashed
+    static constexpr std::string_view upload = "upload_ms";    // body read, hashed, written
     static constexpr std::string_view commit = "commit_ms";    // image stored (with its lock)
     static constexpr std::string_view record = "record_ms";    // job record written
     static constexpr std::string_view publish = "publish_ms";  // message confirmed (or given up)

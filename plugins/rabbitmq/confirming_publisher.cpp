@@ -107,11 +107,14 @@ void ConfirmingPublisher::post(OutgoingMessage message) {
 }
 
 sdk::Health ConfirmingPublisher::health() const {
-    const std::string last_error = link_.last_error();
+    bool connected = false;
+    {
+        std::lock_guard lock(mutex_);
+        connected = connected_;
+    }
+    if (!connected)
+        return {false, unreachable(link_.last_error())};
     const std::string note = link_.last_error_note();
-    std::lock_guard lock(mutex_);
-    if (!connected_)
-        return {false, unreachable(last_error)};
     return {true, "rabbitmq " + settings_.broker.endpoint() + " connected, publisher confirms on" +
                       (note.empty() ? "" : " (" + note + ")")};
 }

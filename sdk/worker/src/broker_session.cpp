@@ -4,6 +4,7 @@
 #include <Poco/UUIDGenerator.h>
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
