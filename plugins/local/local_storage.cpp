@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <fstream>
 #include <system_error>
+#include <utility>
 
 namespace visiongw::local {
 namespace {
@@ -18,6 +19,9 @@ using std::chrono::system_clock;
 
 // A temporary file older than this belongs to no live upload.
 constexpr auto kStaleTempAge = std::chrono::hours(1);
+
+// Committed files that may wait for the finisher: descriptors held open, at most this many.
+constexpr std::size_t kFinisherCapacity = 64;
 
 std::string errno_text(int error) {
     return std::system_category().message(error);
@@ -140,8 +144,8 @@ bool publish(const fs::path& temp, const fs::path& target) {
 // One upload: owns its temporary file until commit() publishes it or abort() removes it.
 class LocalBlobWriter final : public sdk::BlobWriter {
 public:
-    LocalBlobWriter(int fd, fs::path temp, fs::path root, bool fsync)
-        : fd_(fd), temp_(std::move(temp)), root_(std::move(root)), fsync_(fsync) {}
+    LocalBlobWriter(int fd, fs::path temp, fs::path root, FileFinisher* finisher)
+        : fd_(fd), temp_(std::move(temp)), root_(std::move(root)), finisher_(finisher) {}
     LocalBlobWriter(const LocalBlobWriter&) = delete;
     LocalBlobWriter& operator=(const LocalBlobWriter&) = delete;
     ~LocalBlobWriter() override { abort(); }
@@ -170,10 +174,13 @@ public:
         const fs::path target = blob_path(root_, checked_key(key));
         if (fd_ < 0)
             throw sdk::Error("upload to " + temp_.string() + " is already finished");
-        close_file();
+        if (!finisher_)
+            sync_and_close();
         const bool deduplicated = publish(temp_, target);
         ::unlink(temp_.c_str());  // a leftover would be removed as stale on the next start
         temp_.clear();
+        if (finisher_)
+            finisher_->finish(std::exchange(fd_, -1), !deduplicated);
         return sdk::StoredBlob{std::move(key), target.string(), size_, deduplicated};
     }
 
@@ -187,20 +194,14 @@ public:
     }
 
 private:
-    // Flushes (when asked) and closes the temporary file; it stays until published or aborted.
-    // Without fsync the file's writeback is started at once (not waited for): left to the
-    // kernel's flusher, dirty images pile up to gigabytes that go out in one burst and stall
-    // every fsync on the same disk (the broker's among them) for a second or more.
-    void close_file() {
-        const int fd = fd_;
-        fd_ = -1;
-        if (fsync_ && ::fsync(fd) != 0) {
+    // Flushes and closes the temporary file before it is published: the fsync option.
+    void sync_and_close() {
+        const int fd = std::exchange(fd_, -1);
+        if (::fsync(fd) != 0) {
             const int error = errno;
             ::close(fd);
             throw_io_error<sdk::Error>(error, "cannot fsync " + temp_.string());
         }
-        if (!fsync_)
-            ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);  // advisory: errors change nothing
         if (::close(fd) != 0) {
             const int error = errno;
             throw_io_error<sdk::Error>(error, "cannot write " + temp_.string());
@@ -210,7 +211,7 @@ private:
     int fd_;
     fs::path temp_;  // empty once published or removed
     fs::path root_;
-    bool fsync_;
+    FileFinisher* finisher_;  // null: fsync and close before publishing
     std::uint64_t size_ = 0;
 };
 
@@ -242,6 +243,8 @@ void LocalStorage::configure(const sdk::PluginConfig& config, sdk::PluginContext
 }
 
 void LocalStorage::start() {
+    if (!fsync_)
+        finisher_ = std::make_unique<FileFinisher>(kFinisherCapacity);
     const auto cutoff = system_clock::now() - kStaleTempAge;
     std::size_t removed = 0;
     for (const fs::directory_entry& entry : entries_of(tmp_)) {
@@ -255,6 +258,10 @@ void LocalStorage::start() {
         log_->write(sdk::LogLevel::info, "removed " + std::to_string(removed) +
                                              " stale temporary files from " + tmp_.string());
     }
+}
+
+void LocalStorage::stop() noexcept {
+    finisher_.reset();
 }
 
 sdk::Health LocalStorage::health() {
@@ -279,8 +286,10 @@ std::unique_ptr<sdk::BlobWriter> LocalStorage::begin_write() {
         throw sdk::StorageFull(std::to_string(free) + " bytes free in " + root_.string() +
                                ", below the floor of " + std::to_string(min_free_bytes_));
     }
+    if (!fsync_ && !finisher_)
+        throw sdk::Error("local storage at " + root_.string() + " is not started");
     auto [fd, path] = create_temp_file("upload");
-    return std::make_unique<LocalBlobWriter>(fd, std::move(path), root_, fsync_);
+    return std::make_unique<LocalBlobWriter>(fd, std::move(path), root_, finisher_.get());
 }
 
 std::optional<sdk::BlobStat> LocalStorage::stat(std::string_view key) {

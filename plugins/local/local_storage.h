@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "file_finisher.h"
 #include "visiongw/sdk/storage.h"
 
 namespace visiongw::local {
@@ -20,13 +21,18 @@ namespace visiongw::local {
 // uploads are written to unique files in `root/tmp` and published with link(), so a blob is
 // never overwritten and concurrent uploads of the same content leave exactly one file. A blob's
 // mtime is its storage time: reuse by a later upload refreshes it, and it expires `ttl` after.
-// Every method is safe to call from many threads once configure() has run.
+// Without the fsync option a new blob's writeback is started (not waited for) by a FileFinisher
+// after the commit: left to the kernel's flusher, dirty images pile up to gigabytes that go out
+// in one burst and stall every fsync on the same disk (the broker's among them) for a second or
+// more. Every method is safe to call from many threads once start() has run.
 class LocalStorage final : public sdk::StorageBackend {
 public:
     // Reads the options, creates root and root/tmp. Throws sdk::ConfigError.
     void configure(const sdk::PluginConfig& config, sdk::PluginContext& context) override;
-    // Removes temporary files older than an hour: leftovers of a crash.
+    // Removes temporary files older than an hour: leftovers of a crash; starts the finisher.
     void start() override;
+    // Finishes the files committed so far. No upload may be in progress.
+    void stop() noexcept override;
     sdk::Health health() override;
 
     std::unique_ptr<sdk::BlobWriter> begin_write() override;
@@ -49,6 +55,7 @@ private:
     std::chrono::seconds ttl_{0};
     std::uint64_t min_free_bytes_ = 0;
     bool fsync_ = false;
+    std::unique_ptr<FileFinisher> finisher_;  // without fsync, from start() to stop()
     sdk::PluginLog* log_ = nullptr;
     std::atomic<std::uint64_t> temp_counter_{0};
 };

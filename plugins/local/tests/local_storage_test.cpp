@@ -254,6 +254,15 @@ TEST_F(LocalStorageTest, FsyncOptionStillPublishes) {
     EXPECT_EQ(read_file(store(durable, "durable").location), "durable");
 }
 
+TEST_F(LocalStorageTest, StopClosesEveryCommittedFile) {
+    const std::size_t open_before = count_entries("/proc/self/fd");
+    for (const std::string& sha : {kSha, kOtherSha, kSha})
+        store(storage_, "leaf " + sha, sha);
+    storage_.stop();
+    EXPECT_EQ(count_entries("/proc/self/fd"), open_before);
+    EXPECT_THROW(storage_.begin_write(), sdk::Error);
+}
+
 TEST_F(LocalStorageTest, ConcurrentCommitsOfTheSameContentLeaveOneFile) {
     constexpr int kUploads = 8;
     std::barrier all_written(kUploads);
