@@ -9,17 +9,20 @@ namespace visiongw::worker {
 namespace {
 
 // The context of one attempt: stops on cancel, worker stop or the attempt's deadline, and
-// sends only progress that grew (also across attempts, through `reported`).
+// sends only progress that grew, the first report at once and then at most one per
+// `interval` (also across attempts, through `reported`).
 class AttemptContext final : public AnalysisContext {
 public:
     using Clock = CancelBoard::Clock;
 
     AttemptContext(const Job& job, std::FILE* image, Clock::time_point deadline,
-                   JobChannel& channel, const CancelBoard& board, const WorkerEvents& events,
-                   const WorkerLog& log, int& reported)
+                   std::chrono::milliseconds interval, JobChannel& channel,
+                   const CancelBoard& board, const WorkerEvents& events, const WorkerLog& log,
+                   ProgressReports& reported)
         : job_(job),
           image_(image),
           deadline_(deadline),
+          interval_(interval),
           channel_(channel),
           board_(board),
           events_(events),
@@ -31,9 +34,12 @@ public:
 
     void progress(int percent) override {
         percent = std::clamp(percent, 0, 100);
-        if (percent <= reported_ || cancelled())
+        if (percent <= reported_.percent || cancelled())
             return;
-        reported_ = percent;
+        const auto now = Clock::now();
+        if (reported_.percent >= 0 && now - reported_.sent_at < interval_)
+            return;
+        reported_ = {percent, now};
         try {
             channel_.publish_event(job_, events_.progress(job_.job_id, percent), false);
         } catch (const BrokerLost& e) {
@@ -53,11 +59,12 @@ private:
     const Job& job_;
     std::FILE* image_;
     Clock::time_point deadline_;
+    std::chrono::milliseconds interval_;
     JobChannel& channel_;
     const CancelBoard& board_;
     const WorkerEvents& events_;
     const WorkerLog& log_;
-    int& reported_;
+    ProgressReports& reported_;
 };
 
 }  // namespace
@@ -128,7 +135,7 @@ Settlement JobRunner::run_job(const Job& job) {
 
 Poco::JSON::Object::Ptr JobRunner::analyse_with_retries(const Job& job) {
     VerifiedImage image(job);
-    int reported_progress = -1;
+    ProgressReports reported_progress;
     for (int failures = 0;; ++failures) {
         try {
             return attempt(job, image.rewound(), reported_progress);
@@ -147,9 +154,10 @@ Poco::JSON::Object::Ptr JobRunner::analyse_with_retries(const Job& job) {
 }
 
 Poco::JSON::Object::Ptr JobRunner::attempt(const Job& job, std::FILE* image,
-                                           int& reported_progress) {
-    AttemptContext context(job, image, CancelBoard::Clock::now() + options_.max_analysis, channel_,
-                           board_, events_, log_, reported_progress);
+                                           ProgressReports& reported_progress) {
+    AttemptContext context(job, image, CancelBoard::Clock::now() + options_.max_analysis,
+                           options_.progress_interval, channel_, board_, events_, log_,
+                           reported_progress);
     Poco::JSON::Object::Ptr result;
     try {
         result = analyzer_(context);

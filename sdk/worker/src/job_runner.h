@@ -11,6 +11,12 @@
 
 namespace visiongw::worker {
 
+// The last progress a job sent (also across attempts): -1 before the first.
+struct ProgressReports {
+    int percent = -1;
+    CancelBoard::Clock::time_point sent_at;
+};
+
 // Parses, skips cancelled jobs, verifies the image, runs the analyzer with retries and a time
 // bound, publishes the events and decides how the message is settled. Thread-safe: one run()
 // per job, many at once. Holds references to everything it is given.
@@ -25,7 +31,8 @@ public:
 private:
     Settlement run_job(const Job& job);
     Poco::JSON::Object::Ptr analyse_with_retries(const Job& job);
-    Poco::JSON::Object::Ptr attempt(const Job& job, std::FILE* image, int& reported_progress);
+    Poco::JSON::Object::Ptr attempt(const Job& job, std::FILE* image,
+                                    ProgressReports& reported_progress);
 
     const WorkerOptions& options_;
     const Analyzer& analyzer_;

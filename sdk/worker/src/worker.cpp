@@ -85,6 +85,9 @@ WorkerOptions checked(WorkerOptions options) {
     if (options.retry_backoff.count() < 0) {
         throw std::invalid_argument("retry_backoff must not be negative");
     }
+    if (options.progress_interval.count() < 0) {
+        throw std::invalid_argument("progress_interval must not be negative");
+    }
     if (options.max_analysis.count() < 1) {
         throw std::invalid_argument("max_analysis must be at least one second");
     }

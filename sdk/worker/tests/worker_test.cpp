@@ -148,6 +148,42 @@ TEST_F(WorkerTest, JobEventsDoNotWaitForTheSessionsPoll) {
                                 << " (44 - 65 ms each with the poll)";
 }
 
+// An analyzer that reports every percent used to send ~100 events a job, each a persistent
+// message the gateway applies in turn before it reaches the job's result.
+TEST_F(WorkerTest, ProgressIsSentAtOnceThenAtMostOncePerInterval) {
+    options_.progress_interval = 100ms;
+    std::atomic<long> reporting_ms{0};
+    start_worker([&](AnalysisContext& context) -> Poco::JSON::Object::Ptr {
+        const auto start = std::chrono::steady_clock::now();
+        for (int percent = 1; percent <= 100; ++percent) {
+            context.progress(percent);
+            std::this_thread::sleep_for(3ms);  // ~300 ms in all
+        }
+        reporting_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+        return new Poco::JSON::Object;
+    });
+    publish_job("job-chatty", job_message("job-chatty", leaf_png()));
+
+    auto events = events_until_final("job-chatty", 15s);
+
+    ASSERT_GE(events.size(), 3u);
+    EXPECT_EQ(events.back().name(), "completed");
+    std::vector<int> sent;
+    for (const auto& event : events) {
+        if (event.name() == "progress")
+            sent.push_back(event.body->getValue<int>("progress"));
+    }
+    ASSERT_FALSE(sent.empty());
+    EXPECT_EQ(sent.front(), 1);
+    EXPECT_TRUE(std::is_sorted(sent.begin(), sent.end()));
+    // The first at once, then one per full 100 ms of reporting at most (100 without the limit).
+    EXPECT_GE(sent.size(), 2u);
+    EXPECT_LE(sent.size(), 1u + static_cast<std::size_t>(reporting_ms / 100))
+        << "progress events over " << reporting_ms << " ms of reports";
+}
+
 TEST_F(WorkerTest, JobCancelledBeforeTheWorkerStartsIsNeverAnalysed) {
     const std::string image = leaf_png();
     publish_cancel("job-cancelled");
