@@ -9,8 +9,8 @@ namespace visiongw::worker {
 namespace {
 
 // The context of one attempt: stops on cancel, worker stop or the attempt's deadline, and
-// sends only progress that grew, the first report at once and then at most one per
-// `interval` (also across attempts, through `reported`).
+// sends only progress that grew, at most one report per `interval` counted from the job's
+// `started` event (also across attempts, through `reported`).
 class AttemptContext final : public AnalysisContext {
 public:
     using Clock = CancelBoard::Clock;
@@ -37,7 +37,7 @@ public:
         if (percent <= reported_.percent || cancelled())
             return;
         const auto now = Clock::now();
-        if (reported_.percent >= 0 && now - reported_.sent_at < interval_)
+        if (now - reported_.sent_at < interval_)
             return;
         reported_ = {percent, now};
         try {
@@ -135,7 +135,7 @@ Settlement JobRunner::run_job(const Job& job) {
 
 Poco::JSON::Object::Ptr JobRunner::analyse_with_retries(const Job& job) {
     VerifiedImage image(job);
-    ProgressReports reported_progress;
+    ProgressReports reported_progress{-1, CancelBoard::Clock::now()};  // just after `started`
     for (int failures = 0;; ++failures) {
         try {
             return attempt(job, image.rewound(), reported_progress);

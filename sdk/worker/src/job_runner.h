@@ -11,9 +11,10 @@
 
 namespace visiongw::worker {
 
-// The last progress a job sent (also across attempts): -1 before the first.
+// The last progress a job sent (also across attempts) and when: before the first report, -1
+// and the time of the job's `started` event.
 struct ProgressReports {
-    int percent = -1;
+    int percent;
     CancelBoard::Clock::time_point sent_at;
 };
 

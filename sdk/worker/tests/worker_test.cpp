@@ -82,6 +82,7 @@ std::vector<std::string> names_of(const std::vector<ObservedEvent>& events) {
 }
 
 TEST_F(WorkerTest, RunsAJobAndReportsStartedProgressAndCompletedInOrder) {
+    options_.progress_interval = 0ms;  // every report
     publish_job("job-ok", job_message("job-ok", leaf_png()));
     start_worker(reference::analyse_colours);
 
@@ -150,7 +151,7 @@ TEST_F(WorkerTest, JobEventsDoNotWaitForTheSessionsPoll) {
 
 // An analyzer that reports every percent used to send ~100 events a job, each a persistent
 // message the gateway applies in turn before it reaches the job's result.
-TEST_F(WorkerTest, ProgressIsSentAtOnceThenAtMostOncePerInterval) {
+TEST_F(WorkerTest, ProgressIsSentAtMostOncePerInterval) {
     options_.progress_interval = 100ms;
     std::atomic<long> reporting_ms{0};
     start_worker([&](AnalysisContext& context) -> Poco::JSON::Object::Ptr {
@@ -175,10 +176,9 @@ TEST_F(WorkerTest, ProgressIsSentAtOnceThenAtMostOncePerInterval) {
         if (event.name() == "progress")
             sent.push_back(event.body->getValue<int>("progress"));
     }
-    ASSERT_FALSE(sent.empty());
-    EXPECT_EQ(sent.front(), 1);
     EXPECT_TRUE(std::is_sorted(sent.begin(), sent.end()));
-    // The first at once, then one per full 100 ms of reporting at most (100 without the limit).
+    // About one per full 100 ms since `started` (100 without the limit); the reports went on
+    // for ~300 ms, so some were sent.
     EXPECT_GE(sent.size(), 2u);
     EXPECT_LE(sent.size(), 1u + static_cast<std::size_t>(reporting_ms / 100))
         << "progress events over " << reporting_ms << " ms of reports";
@@ -202,6 +202,7 @@ TEST_F(WorkerTest, JobCancelledBeforeTheWorkerStartsIsNeverAnalysed) {
 }
 
 TEST_F(WorkerTest, RunningJobSeesItsCancellationWithinASecondAndReportsNothingFinal) {
+    options_.progress_interval = 0ms;
     std::atomic<bool> running{false};
     std::atomic<bool> stopped{false};
     start_worker([&](AnalysisContext& context) -> Poco::JSON::Object::Ptr {

@@ -47,9 +47,10 @@ struct WorkerOptions {
     std::chrono::milliseconds retry_backoff{500};  // before the first retry; doubles each time
     // Bound of one attempt; keep it below the broker's consumer_timeout (PROTOCOL.md).
     std::chrono::seconds max_analysis{600};
-    // A job's first progress report is sent at once, later ones at most one per interval: every
-    // event is a persistent message that the gateway applies to the job record in turn, so an
-    // analyzer reporting each percent would queue ~100 of them ahead of its result.
+    // At most one progress event per interval, counted from the job's `started` event (a job
+    // shorter than that sends none): every event is a persistent message that the gateway
+    // applies to the job record in turn, so an analyzer reporting each percent would queue ~100
+    // of them ahead of its result.
     std::chrono::milliseconds progress_interval{250};
     std::string worker_id;  // in every event; empty: "<hostname>-<pid>"
     // Called from several threads at once; empty: plain lines on stderr.
