@@ -11,8 +11,8 @@
 namespace visiongw::local {
 namespace {
 
-// How long the finisher sleeps between batches when nobody wakes it. A wake-up per file would
-// cost a thread switch per upload; files waiting a few milliseconds cost nothing.
+// How long a file may wait for others to join its batch. A wake-up per file would cost a thread
+// switch per upload; files waiting a few milliseconds cost nothing.
 constexpr auto kBatchInterval = std::chrono::milliseconds(20);
 
 }  // namespace
@@ -41,7 +41,7 @@ void FileFinisher::finish(int fd, bool start_writeback) noexcept {
         return;
     }
     waiting_.push_back(file);
-    const bool wake = waiting_.size() >= wake_at_;
+    const bool wake = waiting_.size() == 1 || waiting_.size() >= wake_at_;
     lock.unlock();
     if (wake)
         wake_.notify_one();
@@ -61,6 +61,8 @@ void FileFinisher::run() {
     batch.reserve(capacity_);
     std::unique_lock lock(mutex_);
     for (;;) {
+        // Idle until a first file comes (no wake-ups without uploads), then a batch's time.
+        wake_.wait(lock, [this] { return stopping_ || !waiting_.empty(); });
         wake_.wait_for(lock, kBatchInterval,
                        [this] { return stopping_ || waiting_.size() >= wake_at_; });
         const bool stopping = stopping_;

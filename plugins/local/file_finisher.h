@@ -35,7 +35,7 @@ private:
     void run();
 
     const std::size_t capacity_;
-    const std::size_t wake_at_;  // files waiting that wake the thread before its next batch
+    const std::size_t wake_at_;  // files waiting that end a batch's wait early
     std::mutex mutex_;
     std::condition_variable wake_;
     std::vector<OpenFile> waiting_;  // guarded by mutex_

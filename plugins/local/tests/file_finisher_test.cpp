@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -41,6 +44,34 @@ TEST(FileFinisherTest, ClosesHandedOverFilesOnItsOwn) {
     while (open_count() > 0 && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     EXPECT_EQ(open_count(), 0);
+}
+
+// The voluntary switches of this process's thread named `name`; -1 when there is none.
+long switches_of_thread(const std::string& name) {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(task.path() / "comm");
+        std::string task_name;
+        std::getline(comm, task_name);
+        if (task_name != name)
+            continue;
+        std::ifstream status(task.path() / "status");
+        for (std::string line; std::getline(status, line);) {
+            if (line.rfind("voluntary_ctxt_switches:", 0) == 0)
+                return std::stol(line.substr(line.find(':') + 1));
+        }
+    }
+    return -1;
+}
+
+// Without uploads the thread sleeps; it used to wake every 20 ms for an empty batch.
+TEST(FileFinisherTest, SleepsWhileNoFileWaits) {
+    FileFinisher finisher(64);
+    finisher.finish(open_files(1).front(), false);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // that batch is done
+    const long before = switches_of_thread("vgw-finisher");
+    ASSERT_GE(before, 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    EXPECT_LE(switches_of_thread("vgw-finisher") - before, 1);
 }
 
 TEST(FileFinisherTest, CallerFinishesItsFileWhenNoneMayWait) {
