@@ -47,7 +47,7 @@ def final_state(host, port, job_id):
         if answer.status != 200:
             raise RuntimeError(f"events of {job_id}: HTTP {answer.status}")
         while True:
-            line = answer.fp.readline()
+            line = answer.readline()  # chunked transfer decoded: a frame may span chunks
             if not line:
                 raise RuntimeError(f"events of {job_id}: stream closed before a final state")
             if line.startswith(b"data:"):
