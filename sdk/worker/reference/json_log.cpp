@@ -5,7 +5,6 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/Timestamp.h>
 
-#include <iostream>
 #include <mutex>
 
 namespace visiongw::worker::reference {
@@ -30,8 +29,11 @@ void write_json_line(std::ostream& out, const LogRecord& record) {
     out << '\n' << std::flush;
 }
 
-void log_to_stdout(const LogRecord& record) {
-    write_json_line(std::cout, record);
+std::function<void(const LogRecord&)> json_line_log(std::ostream& out, LogLevel lowest) {
+    return [&out, lowest](const LogRecord& record) {
+        if (record.level >= lowest)
+            write_json_line(out, record);
+    };
 }
 
 }  // namespace visiongw::worker::reference

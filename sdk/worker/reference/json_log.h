@@ -1,6 +1,7 @@
 // The reference worker's log: one JSON object per line on stdout.
 #pragma once
 
+#include <functional>
 #include <ostream>
 
 #include "visiongw/worker/worker.h"
@@ -11,7 +12,7 @@ namespace visiongw::worker::reference {
 // not about a job). Thread-safe: lines never interleave.
 void write_json_line(std::ostream& out, const LogRecord& record);
 
-// write_json_line to std::cout; a WorkerOptions::log.
-void log_to_stdout(const LogRecord& record);
+// A WorkerOptions::log: write_json_line to `out` for each record at `lowest` or above.
+std::function<void(const LogRecord&)> json_line_log(std::ostream& out, LogLevel lowest);
 
 }  // namespace visiongw::worker::reference

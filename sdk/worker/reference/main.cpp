@@ -17,7 +17,7 @@ using namespace visiongw::worker;
 
 void print_usage() {
     std::cout << "usage: visiongw-worker [--config PATH]   (default etc/visiongw.ini)\n\n"
-                 "Reads [rabbitmq] (shared with the gateway) and [worker]:\n";
+                 "Reads [rabbitmq] and [log] level (shared with the gateway) and [worker]:\n";
     for (const auto& option : reference::worker_options()) {
         std::cout << "  " << option.key << " (default '" << option.default_value
                   << "'): " << option.description << "\n";
@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
         std::cerr << "visiongw-worker: " << e.what() << "\n";
         return 2;
     }
-    config.worker.log = reference::log_to_stdout;
+    config.worker.log = reference::json_line_log(std::cout, config.log_level);
     Analyzer analyzer = reference::analyse_colours;
     if (config.analyzer == "http")
         analyzer = reference::HttpAnalyzer(config.http);
@@ -67,11 +67,10 @@ int main(int argc, char** argv) {
     std::thread signal_waiter([&] {
         int signal_number = 0;
         sigwait(&stop_signals, &signal_number);
-        reference::log_to_stdout(
-            {LogLevel::info,
-             std::string("received ") + strsignal(signal_number) + ": stopping",
-             {},
-             {}});
+        config.worker.log({LogLevel::info,
+                           std::string("received ") + strsignal(signal_number) + ": stopping",
+                           {},
+                           {}});
         worker.stop();
     });
     worker.run();

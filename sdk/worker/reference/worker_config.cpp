@@ -149,6 +149,16 @@ void read_worker(const Poco::Util::AbstractConfiguration& ini, const Section& se
     }
 }
 
+// The lowest level that is written, as the gateway reads the same key.
+LogLevel read_log_level(const Section& section) {
+    const std::string name = section.text("level", "info");
+    for (LogLevel level : {LogLevel::debug, LogLevel::info, LogLevel::warning, LogLevel::error}) {
+        if (name == level_name(level))
+            return level;
+    }
+    throw section.error("level", "must be debug, info, warning or error, got '" + name + "'");
+}
+
 }  // namespace
 
 const std::vector<WorkerOption>& worker_options() {
@@ -176,6 +186,7 @@ ReferenceWorkerConfig load_worker_config(const std::string& path) {
     ReferenceWorkerConfig config;
     read_rabbitmq(Section(*ini, path, "rabbitmq"), config.worker);
     read_worker(*ini, Section(*ini, path, "worker"), config);
+    config.log_level = read_log_level(Section(*ini, path, "log"));
     return config;
 }
 

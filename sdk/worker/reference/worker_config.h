@@ -30,10 +30,11 @@ struct ReferenceWorkerConfig {
     WorkerOptions worker;  // everything but `log`
     std::string analyzer;  // "builtin" or "http"
     HttpAnalyzerSettings http;
+    LogLevel log_level = LogLevel::info;  // `[log] level`, shared with the gateway
 };
 
-// Reads `path`; keys of `[rabbitmq]` the worker does not use belong to the gateway and are
-// ignored, unknown keys of `[worker]` are errors. Overrides: RABBITMQ_URL,
+// Reads `path`; keys of `[rabbitmq]` and `[log]` the worker does not use belong to the gateway
+// and are ignored, unknown keys of `[worker]` are errors. Overrides: RABBITMQ_URL,
 // RABBITMQ_QUEUE_NAME, RABBITMQ_EXCHANGE_NAME, RABBITMQ_ROUTING_KEY, VISION_SERVICE_URL,
 // LLM_SERVICE_URL. Throws WorkerConfigError.
 ReferenceWorkerConfig load_worker_config(const std::string& path);

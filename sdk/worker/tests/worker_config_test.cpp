@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 
+#include "json_log.h"
 #include "test_images.h"
 
 namespace visiongw::worker::testing {
@@ -60,6 +63,31 @@ TEST_F(WorkerConfigTest, DefaultsWithoutAWorkerSection) {
     EXPECT_EQ(config.http.timeout.count(), 10000);
     EXPECT_EQ(config.worker.topology.queue, "visiongw.jobs");
     EXPECT_EQ(config.worker.topology.cancel_stream, "visiongw.cancellations");
+    EXPECT_EQ(config.log_level, LogLevel::info);
+}
+
+TEST_F(WorkerConfigTest, ReadsTheGatewaysLogLevel) {
+    EXPECT_EQ(load_worker_config(ini("[log]\nlevel = warning\n")).log_level, LogLevel::warning);
+    EXPECT_EQ(load_worker_config(ini("[log]\nlevel = debug\n")).log_level, LogLevel::debug);
+    EXPECT_EQ(error_of("[log]\nlevel = verbose\n"),
+              path_ + ": [log] level: must be debug, info, warning or error, got 'verbose'");
+}
+
+TEST_F(WorkerConfigTest, JsonLineLogLeavesOutRecordsBelowItsLevel) {
+    std::ostringstream out;
+    auto log = reference::json_line_log(out, LogLevel::warning);
+    log({LogLevel::debug, "progress not sent", "job-1", {}});
+    log({LogLevel::info, "job started (pest)", "job-1", {}});
+    log({LogLevel::warning, "broker connection lost", {}, {}});
+    log({LogLevel::error, "job failed", "job-2", "req-2"});
+    const std::string lines = out.str();
+    EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 2) << lines;
+    EXPECT_NE(lines.find(R"("level":"warning","message":"broker connection lost")"),
+              std::string::npos)
+        << lines;
+    EXPECT_NE(lines.find(R"("message":"job failed","job_id":"job-2","request_id":"req-2")"),
+              std::string::npos)
+        << lines;
 }
 
 TEST_F(WorkerConfigTest, ReadsBothSectionsAndIgnoresTheGatewaysRabbitmqKeys) {
