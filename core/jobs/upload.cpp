@@ -27,8 +27,9 @@ void check_complete(MultipartScanner& scanner, std::uint64_t declared_length) {
     }
 }
 
-// The image part's bytes as they arrive: probes the header from a bounded prefix, then streams
-// into storage while counting and hashing.
+// The image part's bytes as they arrive: probes the header, then streams into storage while
+// counting and hashing. The header is probed in the part's first span itself; only when that is
+// too short to decide are spans copied together into a prefix (bounded by the probe's limit).
 class ImageSink {
 public:
     ImageSink(sdk::StorageBackend& storage, const UploadLimits& limits)
@@ -41,18 +42,23 @@ public:
                             "image exceeds " + std::to_string(limits_.max_file_size) + " bytes");
         }
         sha_.update(data, size);
-        if (writer_) {
-            writer_->write(data, size);
+        if (!writer_ && prefix_.empty()) {
+            if (!decide({data, size}, false)) {
+                prefix_.assign(data, data + size);
+                return;
+            }
+        } else if (!writer_) {
+            prefix_.insert(prefix_.end(), data, data + size);
+            decide_on_prefix(false);
             return;
         }
-        prefix_.insert(prefix_.end(), data, data + size);
-        decide(false);
+        writer_->write(data, size);
     }
 
     // Called at the end of the part: the header must be known by now.
     void finish() {
         if (!writer_)
-            decide(true);
+            decide_on_prefix(true);
     }
 
     ReceivedUpload take(ReceivedUpload upload) {
@@ -64,11 +70,20 @@ public:
     }
 
 private:
-    void decide(bool complete) {
-        ProbeResult probe = probe_image({prefix_.data(), prefix_.size()}, complete);
+    void decide_on_prefix(bool complete) {
+        if (!decide({prefix_.data(), prefix_.size()}, complete))
+            return;
+        writer_->write(prefix_.data(), prefix_.size());
+        std::vector<char>().swap(prefix_);
+    }
+
+    // Probes `header` (the image's first bytes); once they tell the image, checks the policy
+    // and starts the storage writer. False while more bytes are needed.
+    bool decide(std::string_view header, bool complete) {
+        ProbeResult probe = probe_image(header, complete);
         switch (probe.status) {
             case ProbeStatus::need_more:
-                return;
+                return false;
             case ProbeStatus::not_an_image:
                 throw HttpError(415, "unsupported_media_type",
                                 "the image part is not a supported image: " + probe.reason);
@@ -85,8 +100,7 @@ private:
                             violation->reason);
         }
         writer_ = storage_.begin_write();
-        writer_->write(prefix_.data(), prefix_.size());
-        std::vector<char>().swap(prefix_);
+        return true;
     }
 
     sdk::StorageBackend& storage_;

@@ -5,25 +5,21 @@
 #include <random>
 #include <stdexcept>
 
+#include "upload_test_support.h"
+
 namespace visiongw::core {
 namespace {
 
 using namespace std::string_literals;
+using namespace upload_testing;
 
-// Little- and big-endian integers as bytes, to write headers by hand.
+// A little-endian integer as bytes, to write headers by hand.
 std::string le(std::uint32_t value, int bytes) {
     std::string out;
     for (int i = 0; i < bytes; ++i)
         out += static_cast<char>(value >> (8 * i) & 0xFF);
     return out;
 }
-std::string be(std::uint32_t value, int bytes) {
-    std::string out;
-    for (int i = bytes - 1; i >= 0; --i)
-        out += static_cast<char>(value >> (8 * i) & 0xFF);
-    return out;
-}
-
 std::string png(std::uint32_t width, std::uint32_t height) {
     return "\x89PNG\r\n\x1A\n"s + be(13, 4) + "IHDR" + be(width, 4) + be(height, 4) +
            "\x08\x02\0\0\0"s + be(0, 4) + be(0, 4) + "IEND" + be(0, 4);
@@ -72,20 +68,6 @@ std::string tiff(bool little_endian, std::uint16_t width, std::uint32_t height) 
            n(0, 4);
 }
 
-std::string jpeg_segment(char marker, const std::string& payload) {
-    return "\xFF"s + marker + be(static_cast<std::uint32_t>(payload.size() + 2), 2) + payload;
-}
-std::string jpeg_frame(std::uint16_t width, std::uint16_t height) {
-    // Fill bytes may precede a marker.
-    return "\xFF\xFF"s +
-           jpeg_segment('\xC2', "\x08" + be(height, 2) + be(width, 2) + "\x01" + "\x01\x11\x00"s);
-}
-std::string jpeg_scan() {
-    return jpeg_segment('\xDA', "\x01\x01\x00\x00\x3F\x00"s) + "\xFF\xD9";
-}
-std::string jfif() {
-    return jpeg_segment('\xE0', "JFIF\0\x01\x02\0\0\x01\0\x01\0\0"s);
-}
 std::string jpeg(std::uint16_t width, std::uint16_t height) {
     return "\xFF\xD8"s + jfif() + jpeg_frame(width, height) + jpeg_scan();
 }

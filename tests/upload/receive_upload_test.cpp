@@ -1,0 +1,120 @@
+#include "jobs/upload.h"
+
+#include <gtest/gtest.h>
+
+#include "http/exchange.h"
+#include "jobs/sha256.h"
+#include "upload_test_support.h"
+
+namespace visiongw::core {
+namespace {
+
+using namespace upload_testing;
+
+// Keeps what one upload wrote in memory.
+class RecordingStorage : public sdk::StorageBackend {
+public:
+    std::unique_ptr<sdk::BlobWriter> begin_write() override {
+        ++begun;
+        return std::make_unique<Writer>(written);
+    }
+    std::optional<sdk::BlobStat> stat(std::string_view) override { return std::nullopt; }
+    std::unique_ptr<std::istream> open(std::string_view) override { return nullptr; }
+    bool remove(std::string_view) override { return false; }
+    std::vector<sdk::BlobStat> expired(std::chrono::system_clock::time_point) override {
+        return {};
+    }
+    sdk::StorageStats stats(std::chrono::system_clock::time_point) override { return {}; }
+    void configure(const sdk::PluginConfig&, sdk::PluginContext&) override {}
+    sdk::Health health() override { return {true, "in memory"}; }
+
+    int begun = 0;
+    std::string written;
+
+private:
+    class Writer : public sdk::BlobWriter {
+    public:
+        explicit Writer(std::string& written) : written_(written) {}
+        void write(const char* data, std::size_t size) override { written_.append(data, size); }
+        sdk::StoredBlob commit(std::string_view, std::string_view) override { return {}; }
+        void abort() noexcept override {}
+
+    private:
+        std::string& written_;
+    };
+};
+
+const UploadLimits kLimits{10 * 1024 * 1024, 4096, {100'000'000, {ImageFormat::jpeg}}};
+
+// A JPEG with `metadata` bytes of segments before its frame header, then `tail` bytes of scan.
+std::string jpeg(std::size_t metadata, std::size_t tail) {
+    std::string image = "\xFF\xD8"s + jfif();
+    for (; metadata > 0; metadata -= std::min<std::size_t>(metadata, 60000))
+        image += jpeg_segment('\xE1', std::string(std::min<std::size_t>(metadata, 60000), 'm'));
+    return image + jpeg_frame(640, 480) + jpeg_scan() + std::string(tail, 's');
+}
+
+std::string sha256_of(const std::string& bytes) {
+    Sha256 sha;
+    sha.update(bytes.data(), bytes.size());
+    return sha.hex();
+}
+
+Part image_part(const std::string& bytes) {
+    return {
+        "Content-Disposition: form-data; name=\"image\"; filename=\"leaf.jpg\"\r\n"
+        "Content-Type: image/jpeg",
+        bytes};
+}
+
+TEST(ReceiveUpload, StoresTheImageWhateverPiecesItArrivesIn) {
+    // The header in the part's first span, and ~120 KB into the image (pieced together first).
+    for (const std::string& image : {jpeg(0, 200'000), jpeg(120'000, 100'000)}) {
+        const std::string body = form({field("analysis_type", "pest"), image_part(image),
+                                       field("confidence_threshold", "0.7")});
+        for (std::size_t piece : {std::size_t{7}, std::size_t{64 * 1024}, body.size()}) {
+            RecordingStorage storage;
+            PiecewiseSource source(body, piece);
+            std::istream stream(&source);
+            ReceivedUpload upload =
+                receive_upload(stream, body.size(), "XyZ-b0undary", storage, kLimits);
+            const std::string where = "image of " + std::to_string(image.size()) +
+                                      " bytes in pieces of " + std::to_string(piece);
+            EXPECT_EQ(storage.begun, 1) << where;
+            EXPECT_TRUE(storage.written == image) << where;
+            EXPECT_EQ(upload.size, image.size()) << where;
+            EXPECT_EQ(upload.sha256, sha256_of(image)) << where;
+            EXPECT_EQ(upload.image.width, 640u) << where;
+            EXPECT_EQ(upload.image.height, 480u) << where;
+            EXPECT_EQ(upload.fields.at("confidence_threshold"), "0.7") << where;
+            EXPECT_EQ(upload.original_filename, "leaf.jpg") << where;
+        }
+    }
+}
+
+TEST(ReceiveUpload, StartsNoStorageForWhatIsNotAnAcceptedImage) {
+    const std::pair<std::string, int> cases[] = {
+        {"%PDF-1.7\n" + std::string(200'000, 'p'), 415},
+        {"\xFF\xD8"s + jfif() + jpeg_frame(0, 480) + jpeg_scan(), 422},
+        {"\x89PNG\r\n\x1A\n"s + be(13, 4) + "IHDR" + be(64, 4) + be(64, 4) + "\x08\x02\0\0\0"s,
+         415},  // PNG is not in the policy's formats
+    };
+    for (const auto& [bytes, status] : cases) {
+        for (std::size_t piece : {std::size_t{5}, std::size_t{64 * 1024}}) {
+            RecordingStorage storage;
+            const std::string body = form({image_part(bytes)});
+            PiecewiseSource source(body, piece);
+            std::istream stream(&source);
+            try {
+                receive_upload(stream, body.size(), "XyZ-b0undary", storage, kLimits);
+                ADD_FAILURE() << "accepted " << bytes.substr(0, 8);
+            } catch (const HttpError& error) {
+                EXPECT_EQ(error.status, status) << error.what();
+            }
+            EXPECT_EQ(storage.begun, 0);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace visiongw::core
