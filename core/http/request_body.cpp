@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPServerSession.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace visiongw::core {
 namespace {
@@ -36,20 +37,50 @@ RequestBody::RequestBody(Poco::Net::HTTPServerRequest& request) : stream_(&reque
     stream_ = own_stream_.get();
 }
 
+std::size_t RequestBody::receive(char* destination, std::size_t count) {
+    const auto wanted = static_cast<int>(std::min<std::uint64_t>({remaining_, count, kBlockBytes}));
+    if (wanted == 0)
+        return 0;
+    const int received = socket_->receiveBytes(destination, wanted);
+    if (received <= 0) {
+        remaining_ = 0;
+        return 0;
+    }
+    remaining_ -= static_cast<std::uint64_t>(received);
+    return static_cast<std::size_t>(received);
+}
+
 RequestBody::int_type RequestBody::underflow() {
     if (remaining_ == 0)
         return traits_type::eof();
     if (!block_)
         block_ = std::make_unique_for_overwrite<char[]>(kBlockBytes);
-    const auto wanted = static_cast<int>(std::min<std::uint64_t>(remaining_, kBlockBytes));
-    const int received = socket_->receiveBytes(block_.get(), wanted);
-    if (received <= 0) {
-        remaining_ = 0;  // the client closed its side: the body ends short
+    const std::size_t received = receive(block_.get(), kBlockBytes);
+    if (received == 0)
         return traits_type::eof();
-    }
-    remaining_ -= static_cast<std::uint64_t>(received);
     setg(block_.get(), block_.get(), block_.get() + received);
     return traits_type::to_int_type(*gptr());
+}
+
+// What is buffered first, then recv() into `destination` until `count` bytes or the body's end.
+std::streamsize RequestBody::xsgetn(char* destination, std::streamsize count) {
+    std::streamsize done = std::min<std::streamsize>(count, egptr() - gptr());
+    if (done > 0) {
+        std::memcpy(destination, gptr(), static_cast<std::size_t>(done));
+        gbump(static_cast<int>(done));
+    }
+    while (done < count) {
+        const std::size_t received =
+            receive(destination + done, static_cast<std::size_t>(count - done));
+        if (received == 0)
+            break;
+        done += static_cast<std::streamsize>(received);
+    }
+    return done;
+}
+
+std::streamsize RequestBody::showmanyc() {
+    return remaining_ > 0 ? static_cast<std::streamsize>(remaining_) : -1;
 }
 
 }  // namespace visiongw::core

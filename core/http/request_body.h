@@ -14,10 +14,12 @@ namespace visiongw::core {
 
 // A body with a Content-Length is taken from the socket itself, up to 64 KiB per recv() where
 // Poco's stream takes 4 KiB: first what Poco read past the request head, then never more than
-// the declared length, so the next request on the connection stays intact. A body Poco has
-// buffered whole already (a small one, perhaps followed by a pipelined request), a chunked body
-// and a request Poco did not make are read through Poco's stream. Socket errors and timeouts
-// reach the reader as Poco's exceptions.
+// the declared length, so the next request on the connection stays intact. sgetn() receives
+// straight into the caller's buffer (no copy through a block of its own) and in_avail() tells
+// the bytes still to come, so a reader can ask for them in one call. A body Poco has buffered
+// whole already (a small one, perhaps followed by a pipelined request), a chunked body and a
+// request Poco did not make are read through Poco's stream. Socket errors and timeouts reach
+// the reader as Poco's exceptions.
 class RequestBody : public std::streambuf {
 public:
     explicit RequestBody(Poco::Net::HTTPServerRequest& request);
@@ -28,12 +30,18 @@ public:
 
 protected:
     int_type underflow() override;
+    std::streamsize xsgetn(char* destination, std::streamsize count) override;
+    std::streamsize showmanyc() override;
 
 private:
+    // One recv() of at most `count` declared bytes into `destination`; 0 once none are left or
+    // the client closed its side (the body then ends short).
+    std::size_t receive(char* destination, std::size_t count);
+
     Poco::Net::StreamSocket* socket_ = nullptr;  // null: reading through Poco's stream
     std::uint64_t remaining_ = 0;                // declared bytes not yet taken from the socket
     Poco::Buffer<char> read_ahead_{0};           // what Poco buffered past the head
-    std::unique_ptr<char[]> block_;
+    std::unique_ptr<char[]> block_;              // for reads a character at a time (underflow) only
     std::unique_ptr<std::istream> own_stream_;
     std::istream* stream_;
 };

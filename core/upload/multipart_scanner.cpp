@@ -152,8 +152,9 @@ bool MultipartScanner::ensure(std::size_t bytes) {
     return true;
 }
 
-// Appends what the source has buffered (waiting for at least one byte), moving the unread
-// bytes to the front first when the block is full. False at the end of the source.
+// Appends what the source has buffered, or says it can deliver (in_avail(); else it waits for
+// at least one byte), moving the unread bytes to the front first when the block is full. False
+// at the end of the source.
 bool MultipartScanner::fill() {
     if (begin_ == end_) {
         begin_ = end_ = 0;
@@ -164,11 +165,17 @@ bool MultipartScanner::fill() {
     }
     if (end_ == kBlockBytes)
         throw std::logic_error("MultipartScanner: block full of unread bytes");
-    if (std::streambuf::traits_type::eq_int_type(source_.sgetc(),
-                                                 std::streambuf::traits_type::eof()))
+    std::streamsize available = source_.in_avail();
+    if (available == 0) {
+        if (std::streambuf::traits_type::eq_int_type(source_.sgetc(),
+                                                     std::streambuf::traits_type::eof()))
+            return false;
+        available = source_.in_avail();
+    }
+    if (available < 0)
         return false;
     const auto room = static_cast<std::streamsize>(kBlockBytes - end_);
-    const std::streamsize wanted = std::clamp<std::streamsize>(source_.in_avail(), 1, room);
+    const std::streamsize wanted = std::clamp<std::streamsize>(available, 1, room);
     const std::streamsize read = source_.sgetn(buffer_.get() + end_, wanted);
     end_ += static_cast<std::size_t>(read);
     consumed_ += static_cast<std::uint64_t>(read);

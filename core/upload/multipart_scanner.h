@@ -20,8 +20,9 @@ public:
 
 // Finds part boundaries with memmem over blocks of up to kBlockBytes and hands part bodies on
 // as spans of up to a block, never byte by byte. It asks the source for bytes only when it needs
-// more and then takes only what the source has buffered, so it never waits for bytes past the
-// closing delimiter (past the end of a chunked body, Poco's stream would wait for a next chunk).
+// more and then takes only what the source has buffered or says it can deliver (in_avail()), so
+// it never waits for bytes past the closing delimiter (past the end of a chunked body, Poco's
+// stream would wait for a next chunk).
 // Exceptions of the source (a broken connection, a timeout) pass through unchanged.
 class MultipartScanner {
 public:
