@@ -42,17 +42,16 @@ public:
                             "image exceeds " + std::to_string(limits_.max_file_size) + " bytes");
         }
         sha_.update(data, size);
-        if (!writer_ && prefix_.empty()) {
-            if (!decide({data, size}, false)) {
-                prefix_.assign(data, data + size);
-                return;
-            }
-        } else if (!writer_) {
+        if (writer_) {
+            writer_->write(data, size);
+        } else if (!prefix_.empty()) {
             prefix_.insert(prefix_.end(), data, data + size);
             decide_on_prefix(false);
-            return;
+        } else if (decide({data, size}, false)) {
+            writer_->write(data, size);  // the first span told the image: written uncopied
+        } else {
+            prefix_.assign(data, data + size);
         }
-        writer_->write(data, size);
     }
 
     // Called at the end of the part: the header must be known by now.
