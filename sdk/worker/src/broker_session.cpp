@@ -118,18 +118,29 @@ void BrokerSession::settle(const JobDelivery& delivery, Settlement settlement) {
 }
 
 void BrokerSession::publish_event(const Job& job, const std::string& event_json, bool confirmed) {
-    Publication publication{options_.topology.events_exchange,
-                            amqp::kEventRoutingKey,
-                            new_message_id(),
-                            job.request_id,
-                            event_json,
-                            {}};
+    Publication publication = event_publication(job, event_json);
     std::future<void> answer;
     if (confirmed)
         answer = publication.confirmed.emplace().get_future();
     submit(std::move(publication));
     if (confirmed)
         await(answer, "confirm the event");
+}
+
+void BrokerSession::publish_event_at(const Job& job, const std::string& event_json,
+                                     CancelBoard::Clock::time_point due) {
+    submit(HeldPublication{event_publication(job, event_json), due});
+}
+
+BrokerSession::Publication BrokerSession::event_publication(const Job& job,
+                                                            const std::string& event_json) const {
+    return {options_.topology.events_exchange,
+            amqp::kEventRoutingKey,
+            new_message_id(),
+            job.request_id,
+            event_json,
+            job.job_id,
+            {}};
 }
 
 void BrokerSession::catch_up_cancellations() {
@@ -192,7 +203,8 @@ void BrokerSession::serve(amqp::AmqpConnection& connection) {
             carry_out(connection, *request);
         if (stopping_)
             return;
-        await_work(connection, kPollInterval);
+        publish_due(connection);
+        await_work(connection, until_next_due());
         std::optional<amqp::ChannelEvent> event = connection.next_event(0ms);
         if (!event)
             continue;
@@ -224,7 +236,11 @@ void BrokerSession::serve(amqp::AmqpConnection& connection) {
 
 void BrokerSession::carry_out(amqp::AmqpConnection& connection, Request& request) {
     if (auto* publication = std::get_if<Publication>(&request)) {
+        held_.erase(publication->job_id);
         publish(connection, *publication);
+    } else if (auto* held = std::get_if<HeldPublication>(&request)) {
+        const std::string job_id = held->publication.job_id;
+        held_.insert_or_assign(job_id, std::move(*held));
     } else if (auto* marker = std::get_if<MarkerRequest>(&request)) {
         Poco::JSON::Object body;
         body.set("schema_version", 1);
@@ -233,7 +249,7 @@ void BrokerSession::carry_out(amqp::AmqpConnection& connection, Request& request
         std::ostringstream text;
         body.stringify(text);
         Publication publication{
-            options_.topology.cancel_exchange, "", marker_id, "", text.str(), {}};
+            options_.topology.cancel_exchange, "", marker_id, "", text.str(), "", {}};
         publish(connection, publication);
         markers_.emplace(marker_id, std::move(marker->seen));
     } else {
@@ -267,6 +283,29 @@ void BrokerSession::publish(amqp::AmqpConnection& connection, Publication& publi
                        mandatory);
     unconfirmed_.emplace(++last_publish_tag_,
                          Unconfirmed{publication.message_id, std::move(publication.confirmed)});
+}
+
+void BrokerSession::publish_due(amqp::AmqpConnection& connection) {
+    const auto now = CancelBoard::Clock::now();
+    for (auto it = held_.begin(); it != held_.end();) {
+        if (it->second.due > now) {
+            ++it;
+            continue;
+        }
+        if (!board_.cancelled(it->first) && !board_.stopping())
+            publish(connection, it->second.publication);
+        it = held_.erase(it);
+    }
+}
+
+std::chrono::milliseconds BrokerSession::until_next_due() const {
+    std::chrono::milliseconds wait = kPollInterval;
+    const auto now = CancelBoard::Clock::now();
+    for (const auto& [job_id, held] : held_) {
+        // Rounded up: a wait rounded down to 0 ms would spin until the event is due.
+        wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(held.due - now));
+    }
+    return std::max(wait, std::chrono::milliseconds(0));
 }
 
 void BrokerSession::on_cancel_stream(const std::string& body) {
@@ -318,6 +357,7 @@ void BrokerSession::abandon_connection(const std::string& reason) {
     // Destroying the promises breaks them: every waiter sees BrokerLost.
     unconfirmed_.clear();
     markers_.clear();
+    held_.clear();
     if (!dropped.empty()) {
         log_.write(LogLevel::debug,
                    std::to_string(dropped.size()) + " broker requests dropped: " + reason);

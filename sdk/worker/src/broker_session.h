@@ -55,6 +55,8 @@ public:
     void settle(const JobDelivery& delivery, Settlement settlement);
 
     void publish_event(const Job& job, const std::string& event_json, bool confirmed) override;
+    void publish_event_at(const Job& job, const std::string& event_json,
+                          CancelBoard::Clock::time_point due) override;
     void catch_up_cancellations() override;
 
 private:
@@ -64,7 +66,12 @@ private:
         std::string message_id;
         std::string request_id;
         std::string body;
+        std::string job_id;  // empty for a marker
         std::optional<std::promise<void>> confirmed;
+    };
+    struct HeldPublication {
+        Publication publication;
+        CancelBoard::Clock::time_point due;
     };
     struct MarkerRequest {
         std::promise<void> seen;
@@ -74,7 +81,7 @@ private:
         std::uint64_t delivery_tag;
         Settlement settlement;
     };
-    using Request = std::variant<Publication, MarkerRequest, SettleRequest>;
+    using Request = std::variant<Publication, HeldPublication, MarkerRequest, SettleRequest>;
     // A publication waiting for its confirm.
     struct Unconfirmed {
         std::string message_id;
@@ -82,6 +89,7 @@ private:
         bool returned = false;
     };
 
+    Publication event_publication(const Job& job, const std::string& event_json) const;
     void submit(Request request);
     // Wakes the session thread out of await_work().
     void wake();
@@ -91,6 +99,10 @@ private:
     void serve(amqp::AmqpConnection& connection);
     void carry_out(amqp::AmqpConnection& connection, Request& request);
     void publish(amqp::AmqpConnection& connection, Publication& publication);
+    // Publishes the held events whose time came, unless their job was cancelled meanwhile.
+    void publish_due(amqp::AmqpConnection& connection);
+    // How long await_work() may wait: kPollInterval, or less when a held event is due sooner.
+    std::chrono::milliseconds until_next_due() const;
     void on_cancel_stream(const std::string& body);
     void on_confirm(const amqp::PublisherConfirm& confirm);
     // Fails everything still waiting on the connection that is gone.
@@ -115,6 +127,7 @@ private:
     std::uint64_t last_publish_tag_ = 0;
     std::map<std::uint64_t, Unconfirmed> unconfirmed_;
     std::map<std::string, std::promise<void>> markers_;
+    std::map<std::string, HeldPublication> held_;  // by job id
 };
 
 }  // namespace visiongw::worker

@@ -1,7 +1,8 @@
 // What running a job needs from the broker, apart from the broker itself: implemented over
-// AMQP by BrokerSession, and by fakes in the unit tests.
+// AMQP by BrokerSession.
 #pragma once
 
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -27,6 +28,11 @@ public:
     // Publishes a worker event with the job's x-request-id; when `confirmed`, returns only
     // once the broker confirmed and routed it. Throws BrokerLost.
     virtual void publish_event(const Job& job, const std::string& event_json, bool confirmed) = 0;
+    // Publishes a worker event unconfirmed at `due`, unless the job publishes another event
+    // first; a later call for the same job replaces it. Dropped when the job is cancelled, the
+    // worker stops or the broker connection is lost before then. Never blocks.
+    virtual void publish_event_at(const Job& job, const std::string& event_json,
+                                  std::chrono::steady_clock::time_point due) = 0;
     // Returns once every cancellation published before the call has reached the CancelBoard
     // (the marker round trip of PROTOCOL.md). Throws BrokerLost.
     virtual void catch_up_cancellations() = 0;

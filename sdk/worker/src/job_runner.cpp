@@ -10,7 +10,9 @@ namespace {
 
 // The context of one attempt: stops on cancel, worker stop or the attempt's deadline, and
 // sends only progress that grew, at most one report per `interval` counted from the job's
-// `started` event (also across attempts, through `reported`).
+// `started` event (also across attempts, through `reported`). A report that comes sooner is
+// held until its interval is over, so the last one is seen even if the analyzer then works
+// silently; a newer report or the job's final event replaces it.
 class AttemptContext final : public AnalysisContext {
 public:
     using Clock = CancelBoard::Clock;
@@ -37,11 +39,16 @@ public:
         if (percent <= reported_.percent || cancelled())
             return;
         const auto now = Clock::now();
-        if (now - reported_.sent_at < interval_)
-            return;
-        reported_ = {percent, now};
+        // A held report lies ahead of now: a newer one takes its place and its time.
+        const auto due =
+            now < reported_.sent_at ? reported_.sent_at : reported_.sent_at + interval_;
+        reported_ = {percent, std::max(due, now)};
+        const std::string event = events_.progress(job_.job_id, percent);
         try {
-            channel_.publish_event(job_, events_.progress(job_.job_id, percent), false);
+            if (due <= now)
+                channel_.publish_event(job_, event, false);
+            else
+                channel_.publish_event_at(job_, event, due);
         } catch (const BrokerLost& e) {
             log_.write(LogLevel::debug, std::string("progress not sent: ") + e.what(), &job_);
         }

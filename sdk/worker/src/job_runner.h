@@ -11,8 +11,8 @@
 
 namespace visiongw::worker {
 
-// The last progress a job sent (also across attempts) and when: before the first report, -1
-// and the time of the job's `started` event.
+// The last progress a job sent or holds (also across attempts) and when it went or goes out:
+// before the first report, -1 and the time of the job's `started` event.
 struct ProgressReports {
     int percent;
     CancelBoard::Clock::time_point sent_at;

@@ -184,6 +184,56 @@ TEST_F(WorkerTest, ProgressIsSentAtMostOncePerInterval) {
         << "progress events over " << reporting_ms << " ms of reports";
 }
 
+// A report within the interval is held, not dropped: an analyzer that reports and then works
+// silently for minutes shows its last percent a moment later, not only its result.
+TEST_F(WorkerTest, ProgressWithinTheIntervalIsSentWhenTheIntervalIsOver) {
+    options_.progress_interval = 200ms;
+    std::atomic<bool> finish{false};
+    start_worker([&](AnalysisContext& context) -> Poco::JSON::Object::Ptr {
+        context.progress(10);
+        context.progress(50);  // replaces the held 10
+        for (auto waited = 0ms; !finish && waited < 10s; waited += 5ms)
+            std::this_thread::sleep_for(5ms);
+        return new Poco::JSON::Object;
+    });
+    publish_job("job-quiet", job_message("job-quiet", leaf_png()));
+
+    auto while_working = events_until("job-quiet", "progress", 5s);
+    finish = true;
+    auto events = events_until_final("job-quiet", 15s);
+
+    ASSERT_EQ(names_of(while_working), (std::vector<std::string>{"started", "progress"}));
+    EXPECT_EQ(while_working.back().body->getValue<int>("progress"), 50);
+    EXPECT_EQ(names_of(events), (std::vector<std::string>{"started", "progress", "completed"}));
+}
+
+TEST_F(WorkerTest, HeldProgressGivesWayToTheFinalEventAndToACancellation) {
+    options_.progress_interval = 1000ms;
+    std::atomic<bool> running{false};
+    start_worker([&](AnalysisContext& context) -> Poco::JSON::Object::Ptr {
+        context.progress(40);  // held for a second
+        if (context.job().job_id == "job-done-soon")
+            return new Poco::JSON::Object;
+        running = true;
+        while (!context.cancelled())
+            std::this_thread::sleep_for(5ms);
+        throw AnalysisError("stopped", "cancelled", false);
+    });
+    publish_job("job-done-soon", job_message("job-done-soon", leaf_png()));
+    ASSERT_FALSE(events_until_final("job-done-soon", 15s).empty());
+    publish_job("job-cancelled-soon", job_message("job-cancelled-soon", leaf_png()));
+    for (auto waited = 0ms; !running && waited < 10s; waited += 5ms)
+        std::this_thread::sleep_for(5ms);
+    ASSERT_TRUE(running);
+    publish_cancel("job-cancelled-soon");
+
+    // Both held reports were due within this window.
+    EXPECT_EQ(names_of(events_within("job-done-soon", 1500ms)),
+              (std::vector<std::string>{"started", "completed"}));
+    EXPECT_EQ(names_of(events_within("job-cancelled-soon", 0ms)),
+              (std::vector<std::string>{"started"}));
+}
+
 TEST_F(WorkerTest, JobCancelledBeforeTheWorkerStartsIsNeverAnalysed) {
     const std::string image = leaf_png();
     publish_cancel("job-cancelled");

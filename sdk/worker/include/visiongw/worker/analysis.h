@@ -50,7 +50,8 @@ public:
     // The job's image, opened, verified against its SHA-256 and size, positioned at its start.
     virtual std::FILE* image() = 0;
     // Reports progress 0–100 (clamped; only increases are sent, at most one per
-    // WorkerOptions::progress_interval). Never blocks on the broker.
+    // WorkerOptions::progress_interval: one that comes sooner goes out when the interval is
+    // over, unless a newer one or the job's end replaces it). Never blocks on the broker.
     virtual void progress(int percent) = 0;
     // True once the job was cancelled, this attempt ran past max_analysis_seconds, or the
     // worker is stopping. Poll it (the library makes it true within a second of a cancel
