@@ -12,6 +12,7 @@
 #include <iostream>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <random>
 #include <thread>
 #include <vector>
@@ -97,6 +98,10 @@ std::shared_ptr<void> block_publishers() {
     rabbitmqctl("set_vm_memory_high_watermark 0");
     return std::shared_ptr<void>(nullptr,
                                  [](void*) { rabbitmqctl("set_vm_memory_high_watermark 0.4"); });
+}
+
+std::string started_event(const std::string& job_id) {
+    return R"({"schema_version":1,"job_id":")" + job_id + R"(","event":"started"})";
 }
 
 class RabbitmqTransportTest : public ::testing::Test {
@@ -296,7 +301,7 @@ TEST_F(RabbitmqTransportTest, NextEventWaitsItsWholeTimeoutWhenNothingComes) {
 
 TEST_F(RabbitmqTransportTest, WorkerEventReachesTheSink) {
     start_transport();
-    const std::string event = R"({"schema_version":1,"job_id":"job-1","event":"started"})";
+    const std::string event = started_event("job-1");
 
     connect().publish(topology_.events_exchange, amqp::kEventRoutingKey, {}, event, true);
 
@@ -312,13 +317,49 @@ TEST_F(RabbitmqTransportTest, EventTheStoreCannotTakeIsRedelivered) {
             throw sdk::Unavailable("job store down");
     };
     start_transport();
-    const std::string event = R"({"schema_version":1,"job_id":"job-1","event":"started"})";
+    const std::string event = started_event("job-1");
 
     connect().publish(topology_.events_exchange, amqp::kEventRoutingKey, {}, event, true);
 
     EXPECT_EQ(sink_.wait_for(2), (std::vector<std::string>{event, event}));
     EXPECT_TRUE(
         eventually([&] { return metric("visiongw_rabbitmq_events_consumed_total") == 1; }, 5s));
+}
+
+// The job store sees one job's events in the order the worker sent them.
+TEST_F(RabbitmqTransportTest, EventsOfOneJobAreAppliedInTheirOrder) {
+    std::mt19937 random(std::random_device{}());
+    std::mutex random_mutex;
+    sink_.refuse = [&](std::string_view) {
+        std::unique_lock lock(random_mutex);
+        auto pause = std::chrono::microseconds(random() % 1000);
+        lock.unlock();
+        std::this_thread::sleep_for(pause);  // uneven writes: a reordering consumer would show
+    };
+    start_transport();
+    amqp::AmqpConnection publisher = connect();
+    const int kEach = 40;
+    for (int progress = 1; progress <= kEach; ++progress) {
+        for (std::string job : {"job-a", "job-b", "job-c"}) {
+            publisher.publish(topology_.events_exchange, amqp::kEventRoutingKey, {},
+                              R"({"schema_version":1,"job_id":")" + job +
+                                  R"(","event":"progress","progress":)" + std::to_string(progress) +
+                                  "}",
+                              true);
+        }
+    }
+
+    auto events = sink_.wait_for(3 * kEach);
+    ASSERT_EQ(events.size(), 3u * kEach);
+    std::map<std::string, std::vector<int>> applied;
+    for (const std::string& event : events) {
+        auto body = parse(event);
+        applied[body->getValue<std::string>("job_id")].push_back(body->getValue<int>("progress"));
+    }
+    std::vector<int> in_order(kEach);
+    std::iota(in_order.begin(), in_order.end(), 1);
+    for (const auto& [job, progress] : applied)
+        EXPECT_EQ(progress, in_order) << job;
 }
 
 TEST_F(RabbitmqTransportTest, RejectedJobBecomesAFailedEvent) {
