@@ -86,6 +86,9 @@ def drain(host, port, total, pid, ids_file):
         time.sleep(0.005)
     seconds, cpu = time.time() - started, (cpu_ticks(pid) - ticks) / os.sysconf('SC_CLK_TCK')
     applied = total - first
+    if applied < 1000:
+        sys.exit(f'only {applied:.0f} events applied after the first poll: too few to time '
+                 '(raise BENCH_EVENT_JOBS)')
     sample = random.sample(open(ids_file).read().split(), 20)
     done = sum(1 for job_id in sample if json.load(urllib.request.urlopen(
         f'http://{host}:{port}/api/v1/vision/jobs/{job_id}', timeout=5))['status'] == 'completed')
