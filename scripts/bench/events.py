@@ -10,29 +10,31 @@ working through a backlog: events a second and its CPU per event. The events are
 wire protocol (sdk/PROTOCOL.md) on the default topology (exchange visiongw.events, routing key
 `event`). Needs python3-pika (Debian).
 """
+import http.client
 import json
 import os
 import random
 import sys
 import time
 import urllib.request
-import uuid
+
+from roundtrip import BOUNDARY, TIMEOUT, body_for
 
 EVENTS_EXCHANGE, EVENT_ROUTING_KEY, EVENTS_QUEUE = 'visiongw.events', 'event', 'visiongw.events'
 
 
 def submit(host, port, image_path, jobs):
-    image = open(image_path, 'rb').read()
-    for _ in range(jobs):
-        boundary = uuid.uuid4().hex
-        body = (f'--{boundary}\r\nContent-Disposition: form-data; name="analysis_type"\r\n\r\n'
-                f'pest\r\n--{boundary}\r\nContent-Disposition: form-data; name="image"; '
-                f'filename="leaf.jpg"\r\nContent-Type: image/jpeg\r\n\r\n').encode() + image + \
-            f'\r\n--{boundary}--\r\n'.encode()
-        request = urllib.request.Request(
-            f'http://{host}:{port}/api/v1/vision/analyze', data=body,
-            headers={'Content-Type': f'multipart/form-data; boundary={boundary}'})
-        print(json.load(urllib.request.urlopen(request, timeout=10))['job_id'])
+    jpeg = open(image_path, 'rb').read()
+    connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT)
+    headers = {'Content-Type': 'multipart/form-data; boundary=' + BOUNDARY}
+    for n in range(jobs):
+        connection.request('POST', '/api/v1/vision/analyze', body=body_for(jpeg, n),
+                           headers=headers)
+        answer = connection.getresponse()
+        text = answer.read()
+        if answer.status != 202:
+            sys.exit(f'submit {n}: HTTP {answer.status}: {text[:300]!r}')
+        print(json.loads(text)['job_id'])
 
 
 def queue(amqp_url, ids_file):
