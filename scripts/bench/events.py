@@ -74,6 +74,8 @@ def cpu_ticks(pid):
 
 
 def drain(host, port, total, pid, ids_file):
+    if total < 1000:
+        sys.exit(f'{total} events are too few to time (raise BENCH_EVENT_JOBS)')
     deadline = time.time() + 300
     first = None
     while True:
