@@ -101,6 +101,11 @@ bool EventConsumer::pause(std::chrono::milliseconds delay) {
     return !stop_requested_.wait_for(lock, delay, [this] { return stopping_; });
 }
 
+bool EventConsumer::running() {
+    std::lock_guard lock(mutex_);
+    return !stopping_;
+}
+
 void EventConsumer::run() {
     for (;;) {
         amqp::AmqpConnection* connection = link_.connect();
@@ -110,7 +115,7 @@ void EventConsumer::run() {
             continue;
         }
         try {
-            while (pause(0ms)) {
+            while (running()) {
                 auto event = connection->next_event(kPoll);
                 if (!event)
                     continue;

@@ -7,13 +7,17 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <numeric>
 #include <random>
+#include <set>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -90,6 +94,23 @@ void rabbitmqctl(const std::string& command) {
     std::string line =
         "rabbitmqctl -q -n " + testing::rabbit_node() + " " + command + " >/dev/null";
     ASSERT_EQ(std::system(line.c_str()), 0) << line;
+}
+
+// The ready and the unacknowledged messages of `queue`, as the broker counts them now.
+std::pair<long, long> ready_and_unacknowledged(const std::string& queue) {
+    std::string command = "rabbitmqctl -q -n " + testing::rabbit_node() +
+                          " list_queues name messages_ready messages_unacknowledged";
+    std::unique_ptr<FILE, int (*)(FILE*)> out(popen(command.c_str(), "r"), pclose);
+    char line[512];
+    while (out && std::fgets(line, sizeof line, out.get()) != nullptr) {
+        std::istringstream fields(line);
+        std::string name;
+        long ready = -1, unacknowledged = -1;
+        if (fields >> name >> ready >> unacknowledged && name == queue)
+            return {ready, unacknowledged};
+    }
+    ADD_FAILURE() << "rabbitmqctl did not list " << queue;
+    return {-1, -1};
 }
 
 // Raises a memory alarm, so the broker stops reading from publishing connections, until the
@@ -360,6 +381,38 @@ TEST_F(RabbitmqTransportTest, EventsOfOneJobAreAppliedInTheirOrder) {
     std::iota(in_order.begin(), in_order.end(), 1);
     for (const auto& [job, progress] : applied)
         EXPECT_EQ(progress, in_order) << job;
+}
+
+// In a burst, each event the sink took is acknowledged and one it could not take is requeued
+// and taken again, without losing the connection: once the burst is over, none is left.
+TEST_F(RabbitmqTransportTest, EveryEventOfABurstIsSettled) {
+    const int kEvents = 200;
+    std::set<std::string> refused;
+    sink_.refuse = [&](std::string_view event) {
+        const std::string job = parse(std::string(event))->getValue<std::string>("job_id");
+        if ((job == "job-70" || job == "job-140") && refused.insert(job).second)
+            throw sdk::Unavailable("job store down");
+    };
+    start_transport();
+    amqp::AmqpConnection publisher = connect();
+    for (int n = 0; n < kEvents; ++n) {
+        publisher.publish(topology_.events_exchange, amqp::kEventRoutingKey, {},
+                          started_event("job-" + std::to_string(n)), true);
+    }
+
+    std::map<std::string, int> times_seen;
+    for (const std::string& event : sink_.wait_for(kEvents + 2))
+        ++times_seen[parse(event)->getValue<std::string>("job_id")];
+    ASSERT_EQ(times_seen.size(), std::size_t{kEvents});
+    for (const auto& [job, times] : times_seen)
+        EXPECT_EQ(times, refused.count(job) ? 2 : 1) << job;
+    EXPECT_TRUE(eventually(
+        [&] {
+            return ready_and_unacknowledged(topology_.events_queue) == std::pair{0L, 0L};
+        },
+        10s));
+    EXPECT_EQ(metric("visiongw_rabbitmq_events_consumed_total"), kEvents);
+    EXPECT_EQ(metric("visiongw_rabbitmq_reconnects_total"), 0);
 }
 
 TEST_F(RabbitmqTransportTest, RejectedJobBecomesAFailedEvent) {
