@@ -232,14 +232,15 @@ TEST_F(AccessControlTest, TheAccessLogIsOneJsonObjectPerLineWithoutKeysOrPrompts
     const std::string output = gateway().output();
     const std::string unit = "_ms\":";
     for (auto at = output.find(unit); at != std::string::npos; at = output.find(unit, at + 1)) {
+        const auto key = output.rfind('"', at);  // the opening quote of "<step>_ms"
         const auto begin = at + unit.size();
         const std::string figure = output.substr(begin, output.find_first_of(",}", begin) - begin);
         const auto point = figure.find('.');
         EXPECT_TRUE(!figure.empty() &&
                     figure.find_first_not_of("0123456789.") == std::string::npos &&
                     (point == std::string::npos || figure.size() - point - 1 <= 3))
-            << output.substr(output.rfind('"', at) + 1, at + 3 - output.rfind('"', at) - 1) << " "
-            << figure << " is not in milliseconds to the microsecond";
+            << output.substr(key, begin - key) << figure
+            << " is not in milliseconds to the microsecond";
     }
     for (const std::string& secret : {kTenantA.key, std::string("wrong-key-e81f"), prompt}) {
         EXPECT_EQ(output.find(secret), std::string::npos) << "the log holds '" << secret << "'";
