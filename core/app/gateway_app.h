@@ -1,4 +1,5 @@
-// The visiongw process: command line, start-up, serving, and graceful shutdown on SIGTERM.
+// The visiongw process: its command line, dispatched to a CLI command or to serving until
+// SIGTERM.
 #pragma once
 
 #include <Poco/Util/ServerApplication.h>
@@ -14,8 +15,6 @@ protected:
     int main(const std::vector<std::string>& args) override;
 
 private:
-    int serve();
-
     enum class Command {
         serve,
         help,

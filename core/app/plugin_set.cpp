@@ -51,7 +51,8 @@ PluginSet::PluginSet(const PluginHost& host, const IniDocument& document,
     }
     storage_ =
         make<sdk::StorageBackend>(host, document, settings.storage_plugin, sdk::kStorageKind, log);
-    jobs_ = make<sdk::JobStore>(host, document, settings.job_store_plugin, sdk::kJobStoreKind, log);
+    job_store_ =
+        make<sdk::JobStore>(host, document, settings.job_store_plugin, sdk::kJobStoreKind, log);
     queue_ = make<sdk::QueueTransport>(host, document, settings.queue_plugin, sdk::kQueueKind, log);
     for (const auto& name : settings.analysis_plugins) {
         auto validator =

@@ -9,7 +9,7 @@
 
 #include "config/gateway_settings.h"
 #include "ops/json_log.h"
-#include "plugins/plugin_host.h"
+#include "plugin_host/plugin_host.h"
 #include "visiongw/sdk/analysis.h"
 #include "visiongw/sdk/job_store.h"
 #include "visiongw/sdk/queue.h"
@@ -35,7 +35,7 @@ public:
 
     sdk::StorageBackend& storage() const { return *storage_; }
     sdk::QueueTransport& queue() const { return *queue_; }
-    sdk::JobStore& jobs() const { return *jobs_; }
+    sdk::JobStore& job_store() const { return *job_store_; }
     const std::map<std::string, std::shared_ptr<sdk::AnalysisValidator>>& validators() const {
         return validators_;
     }
@@ -52,7 +52,7 @@ private:
     std::vector<std::unique_ptr<PluginJsonLog>> logs_;
     std::vector<std::unique_ptr<sdk::PluginContext>> contexts_;
     std::shared_ptr<sdk::StorageBackend> storage_;
-    std::shared_ptr<sdk::JobStore> jobs_;
+    std::shared_ptr<sdk::JobStore> job_store_;
     std::shared_ptr<sdk::QueueTransport> queue_;
     std::map<std::string, std::shared_ptr<sdk::AnalysisValidator>> validators_;
     std::vector<std::pair<std::string, std::shared_ptr<sdk::Plugin>>> all_;

@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "http/connection_guard.h"
+#include "http/json_answer.h"
 #include "http/request_body.h"
 #include "jobs/random_uuid.h"
 
@@ -52,65 +53,63 @@ public:
                        Poco::Net::HTTPServerResponse& response) override {
         auto start = std::chrono::steady_clock::now();
         RequestBody body(request);
-        Exchange exchange{request,
-                          response,
-                          body.stream(),
-                          choose_request_id(request.get("X-Request-ID", "")),
-                          "",
-                          {},
-                          {},
-                          "",
-                          false,
-                          {}};
-        response.set("X-Request-ID", exchange.request_id);
+        HttpCall call{request,
+                      response,
+                      body.stream(),
+                      choose_request_id(request.get("X-Request-ID", "")),
+                      "",
+                      {},
+                      {},
+                      "",
+                      false,
+                      {}};
+        response.set("X-Request-ID", call.request_id);
         const std::string path = Poco::URI(request.getURI()).getPath();
         try {
-            dispatch(exchange, path);
+            dispatch(call, path);
         } catch (const HttpError& error) {
-            answer_error(exchange, error);
+            answer_error(call, error);
         } catch (const sdk::Unavailable& e) {
-            answer_error(exchange,
+            answer_error(call,
                          HttpError(503, "service_unavailable", e.what(), {{"Retry-After", "5"}}));
         } catch (const sdk::StorageFull& e) {
-            answer_error(exchange, HttpError(507, "insufficient_storage", e.what()));
+            answer_error(call, HttpError(507, "insufficient_storage", e.what()));
         } catch (const Poco::Net::NetException& e) {
             // The client's connection failed mid-request; it can no longer be answered.
-            exchange.body_consumed = true;
+            call.body_consumed = true;
             response.setKeepAlive(false);
             gateway_.log.write(sdk::LogLevel::info, "client connection lost",
-                               {{"request_id", exchange.request_id}, {"error", e.displayText()}});
+                               {{"request_id", call.request_id}, {"error", e.displayText()}});
         } catch (const std::exception& e) {
-            gateway_.log.write(sdk::LogLevel::error, "request failed",
-                               {{"request_id", exchange.request_id},
-                                {"route", exchange.route},
-                                {"error", e.what()}});
-            answer_error(exchange, HttpError(500, "internal_error",
-                                             "the gateway failed to handle the request; see its "
-                                             "log for request id " +
-                                                 exchange.request_id));
+            gateway_.log.write(
+                sdk::LogLevel::error, "request failed",
+                {{"request_id", call.request_id}, {"route", call.route}, {"error", e.what()}});
+            answer_error(call, HttpError(500, "internal_error",
+                                         "the gateway failed to handle the request; see its "
+                                         "log for request id " +
+                                             call.request_id));
         }
-        if (!exchange.body_consumed && response.sent())
-            drain(exchange.body);
-        record(exchange, start);
+        if (!call.body_consumed && response.sent())
+            drain(call.body);
+        record(call, start);
     }
 
 private:
-    void dispatch(Exchange& exchange, const std::string& path) {
-        auto& request = exchange.request;
-        exchange.body_consumed =
-            !request.hasContentLength() && !request.getChunkedTransferEncoding()
-                ? true
-                : request.getContentLength() == 0;
-        const bool cross_origin = allow_origin(exchange);
+    void dispatch(HttpCall& call, const std::string& path) {
+        auto& request = call.request;
+        call.body_consumed = !request.hasContentLength() && !request.getChunkedTransferEncoding()
+                                 ? true
+                                 : request.getContentLength() == 0;
+        const bool cross_origin = allow_origin(call);
         RouteMatch match = router_.match(request.getMethod(), path);
         if (match.route == nullptr && cross_origin && !match.allowed.empty() &&
             request.getMethod() == Poco::Net::HTTPRequest::HTTP_OPTIONS &&
             request.has("Access-Control-Request-Method")) {
-            answer_preflight(exchange, match.allowed);
+            answer_preflight(call, match.allowed);
             return;
         }
         if (match.route == nullptr) {
-            exchange.route = "unmatched";
+            call.route = "unmatched";
             if (match.allowed.empty()) {
                 throw HttpError(404, "not_found", "no route " + path.substr(0, 200));
             }
@@ -122,36 +121,36 @@ private:
                                 "; allowed: " + allow,
                             {{"Allow", allow}});
         }
-        exchange.route = match.route->pattern;
-        exchange.path_params = std::move(match.params);
-        exchange.identity = identify(exchange, match.route->access);
-        limit_rate(exchange, match.route->access);
+        call.route = match.route->pattern;
+        call.path_params = std::move(match.params);
+        call.identity = identify(call, match.route->access);
+        limit_rate(call, match.route->access);
         if (oversized_) {
             // With Expect: 100-continue the client waits for this answer and sends no body.
             if (request.getExpectContinue())
-                exchange.body_consumed = true;
-            exchange.response.setKeepAlive(false);
+                call.body_consumed = true;
+            call.response.setKeepAlive(false);
             throw HttpError(413, "file_too_large",
                             "request body of " + std::to_string(request.getContentLength64()) +
                                 " bytes exceeds the image limit of " +
                                 std::to_string(gateway_.settings.max_file_size) + " bytes");
         }
-        match.route->handler(exchange);
+        match.route->handler(call);
     }
 
     // CORS: when [gateway] cors_origins allows the request's Origin, the answer (error or not)
     // says so and exposes the headers a client reads. Returns whether it was allowed.
-    bool allow_origin(Exchange& exchange) {
+    bool allow_origin(HttpCall& call) {
         const std::vector<std::string>& allowed = gateway_.settings.cors_origins;
         if (allowed.empty())
             return false;
-        const std::string origin = exchange.request.get("Origin", "");
+        const std::string origin = call.request.get("Origin", "");
         if (origin.empty())
             return false;
         const bool any = allowed.front() == "*";
         if (!any && std::find(allowed.begin(), allowed.end(), origin) == allowed.end())
             return false;
-        auto& response = exchange.response;
+        auto& response = call.response;
         response.set("Access-Control-Allow-Origin", any ? "*" : origin);
         if (!any)
             response.set("Vary", "Origin");
@@ -163,12 +162,12 @@ private:
 
     // A browser's CORS preflight of an allowed origin: which methods the path has and which
     // request headers the API reads. No key is needed (browsers send none with it).
-    void answer_preflight(Exchange& exchange, const std::vector<std::string>& methods) {
-        exchange.route = "preflight";
+    void answer_preflight(HttpCall& call, const std::vector<std::string>& methods) {
+        call.route = "preflight";
         std::string allow;
         for (const auto& method : methods)
             allow += (allow.empty() ? "" : ", ") + method;
-        auto& response = exchange.response;
+        auto& response = call.response;
         response.set("Access-Control-Allow-Methods", allow);
         response.set("Access-Control-Allow-Headers",
                      "Authorization, Content-Type, Last-Event-ID, X-API-Key, X-Request-ID");
@@ -182,15 +181,15 @@ private:
     // key, 403 for a client key on an admin route); otherwise an anonymous admin. A request
     // without a valid key spends a token of its address's bucket first, so guessing keys is
     // rate limited too.
-    Identity identify(Exchange& exchange, RouteAccess access) {
+    Identity identify(HttpCall& call, RouteAccess access) {
         if (!gateway_.api_keys || access == RouteAccess::open)
             return Identity{"", "admin", ""};
-        const auto& request = exchange.request;
+        const auto& request = call.request;
         auto presented =
             presented_api_key(request.get("Authorization", ""), request.get("X-API-Key", ""));
         const ApiKeyOwner* owner = presented ? gateway_.api_keys->find(*presented) : nullptr;
         if (owner == nullptr) {
-            limit_rate(exchange, access);
+            limit_rate(call, access);
             throw HttpError(401, "unauthorized",
                             presented ? "the API key is not valid"
                                       : "an API key is required: send Authorization: Bearer <key> "
@@ -206,19 +205,18 @@ private:
     }
 
     // Spends a token of the caller's bucket for the route's class; 429 when it is empty.
-    void limit_rate(Exchange& exchange, RouteAccess access) {
+    void limit_rate(HttpCall& call, RouteAccess access) {
         if (access == RouteAccess::open)
             return;
-        std::string client =
-            exchange.identity.key_id.empty()
-                ? "addr:" + exchange.request.clientAddress().host().toString()
-                : "key:" + exchange.identity.tenant + "/" + exchange.identity.key_id;
+        std::string client = call.identity.key_id.empty()
+                                 ? "addr:" + call.request.clientAddress().host().toString()
+                                 : "key:" + call.identity.tenant + "/" + call.identity.key_id;
         RateDecision decision = gateway_.rate_limiter.take(
             client, access == RouteAccess::submit ? RouteClass::submit : RouteClass::read,
             RateLimiter::Clock::now());
         if (!decision.limited)
             return;
-        auto& response = exchange.response;
+        auto& response = call.response;
         response.set("RateLimit-Limit", std::to_string(decision.limit));
         response.set("RateLimit-Remaining", std::to_string(decision.remaining));
         response.set("RateLimit-Reset", std::to_string(decision.reset_seconds));
@@ -231,42 +229,42 @@ private:
             {{"Retry-After", std::to_string(decision.retry_after_seconds)}});
     }
 
-    void answer_error(Exchange& exchange, const HttpError& error) {
-        auto& response = exchange.response;
+    void answer_error(HttpCall& call, const HttpError& error) {
+        auto& response = call.response;
         if (response.sent())
             return;
         // An unread body would be taken for the next request on this connection.
-        if (!exchange.body_consumed)
+        if (!call.body_consumed)
             response.setKeepAlive(false);
         if (error.status >= 500) {
             gateway_.log.write(sdk::LogLevel::warning, error.what(),
-                               {{"request_id", exchange.request_id}, {"code", error.code}});
+                               {{"request_id", call.request_id}, {"code", error.code}});
         }
-        send_error(exchange, error);
+        send_error(call, error);
     }
 
-    void record(const Exchange& exchange, std::chrono::steady_clock::time_point start) {
+    void record(const HttpCall& call, std::chrono::steady_clock::time_point start) {
         double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        int status = static_cast<int>(exchange.response.getStatus());
+        int status = static_cast<int>(call.response.getStatus());
         gateway_.metrics.requests
-            .with({{"route", exchange.route},
-                   {"method", exchange.request.getMethod()},
+            .with({{"route", call.route},
+                   {"method", call.request.getMethod()},
                    {"status", std::to_string(status)}})
             .increment();
-        gateway_.metrics.request_seconds.with({{"route", exchange.route}}).observe(seconds);
+        gateway_.metrics.request_seconds.with({{"route", call.route}}).observe(seconds);
         if (status == 202)
-            gateway_.metrics.observe_submit_steps(exchange.step_ms);
+            gateway_.metrics.observe_submit_steps(call.step_ms);
         if (!gateway_.log.enabled(sdk::LogLevel::info))
             return;
-        std::vector<LogField> fields{{"request_id", exchange.request_id},
-                                     {"method", exchange.request.getMethod()},
-                                     {"route", exchange.route},
+        std::vector<LogField> fields{{"request_id", call.request_id},
+                                     {"method", call.request.getMethod()},
+                                     {"route", call.route},
                                      {"status", status},
                                      {"duration_ms", rounded_to_microsecond(seconds * 1000)},
-                                     {"job_id", exchange.job_id},
-                                     {"tenant", exchange.identity.tenant}};
-        for (const auto& [step, ms] : exchange.step_ms)
+                                     {"job_id", call.job_id},
+                                     {"tenant", call.identity.tenant}};
+        for (const auto& [step, ms] : call.step_ms)
             fields.emplace_back(step, rounded_to_microsecond(ms));
         gateway_.log.write(sdk::LogLevel::info, "request", fields);
     }

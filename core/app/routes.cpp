@@ -7,7 +7,10 @@
 #include <thread>
 
 #include "app/openapi_document.h"
+#include "http/json_answer.h"
+#include "jobs/job_id.h"
 #include "jobs/job_json.h"
+#include "ops/json_text.h"
 
 namespace visiongw::core {
 namespace {
@@ -32,11 +35,11 @@ std::string event_id(const sdk::JobRecord& job) {
            std::to_string(job.progress);
 }
 
-void health(Gateway&, Exchange& exchange) {
-    send_json(exchange, 200, R"({"status":"ok"})");
+void health(Gateway&, HttpCall& call) {
+    send_json(call, 200, R"({"status":"ok"})");
 }
 
-void ready(Gateway& gateway, Exchange& exchange) {
+void ready(Gateway& gateway, HttpCall& call) {
     auto [ok, checks] = gateway.readiness.evaluate();
     std::ostringstream body;
     body << "{\"status\":" << (ok ? "\"ready\"" : "\"unavailable\"") << ",\"checks\":{";
@@ -49,65 +52,64 @@ void ready(Gateway& gateway, Exchange& exchange) {
     }
     body << "}}";
     if (!ok)
-        exchange.response.set("Retry-After", "5");
-    send_json(exchange, ok ? 200 : 503, body.str());
+        call.response.set("Retry-After", "5");
+    send_json(call, ok ? 200 : 503, body.str());
 }
 
-void metrics(Gateway& gateway, Exchange& exchange) {
+void metrics(Gateway& gateway, HttpCall& call) {
     std::string text = gateway.registry.render();
-    exchange.response.setContentType(std::string(MetricsRegistry::content_type));
-    exchange.response.setContentLength(static_cast<std::streamsize>(text.size()));
-    exchange.response.sendBuffer(text.data(), text.size());
+    call.response.setContentType(std::string(MetricsRegistry::content_type));
+    call.response.setContentLength(static_cast<std::streamsize>(text.size()));
+    call.response.sendBuffer(text.data(), text.size());
 }
 
-void openapi(Gateway&, Exchange& exchange) {
-    send_json(exchange, 200, std::string(kOpenApiDocument));
+void openapi(Gateway&, HttpCall& call) {
+    send_json(call, 200, std::string(kOpenApiDocument));
 }
 
-void analyze(Gateway& gateway, Exchange& exchange) {
-    std::string boundary = multipart_boundary(exchange.request.getContentType());
+void analyze(Gateway& gateway, HttpCall& call) {
+    std::string boundary = multipart_boundary(call.request.getContentType());
     std::optional<std::uint64_t> declared_length;
-    if (exchange.request.hasContentLength())
-        declared_length = static_cast<std::uint64_t>(exchange.request.getContentLength64());
-    StepClock clock(exchange.step_ms);
-    ReceivedUpload upload = receive_upload(exchange.body, declared_length, boundary,
+    if (call.request.hasContentLength())
+        declared_length = static_cast<std::uint64_t>(call.request.getContentLength64());
+    StepClock clock(call.step_ms);
+    ReceivedUpload upload = receive_upload(call.body, declared_length, boundary,
                                            gateway.plugins.storage(), gateway.upload_limits);
-    exchange.body_consumed = true;
+    call.body_consumed = true;
     clock.mark(SubmitStep::upload);
     std::uint64_t size = upload.size;
     sdk::JobRecord job =
-        gateway.jobs.submit(std::move(upload), exchange.identity, exchange.request_id, clock);
+        gateway.job_service.submit(std::move(upload), call.identity, call.request_id, clock);
     gateway.metrics.uploaded_bytes.increment(static_cast<double>(size));
     gateway.metrics.upload_size.observe(static_cast<double>(size));
-    exchange.job_id = job.id;
-    exchange.response.set("Location", "/api/v1/vision/jobs/" + job.id);
-    send_json(exchange, 202, job_json(job));
+    call.job_id = job.id;
+    call.response.set("Location", "/api/v1/vision/jobs/" + job.id);
+    send_json(call, 202, job_json(job));
 }
 
-void get_job(Gateway& gateway, Exchange& exchange) {
-    exchange.job_id = canonical_job_id(exchange.path_params["job_id"]);
-    send_json(exchange, 200, job_json(gateway.jobs.get(exchange.job_id, exchange.identity)));
+void get_job(Gateway& gateway, HttpCall& call) {
+    call.job_id = canonical_job_id(call.path_params["job_id"]);
+    send_json(call, 200, job_json(gateway.job_service.get(call.job_id, call.identity)));
 }
 
-void cancel_job(Gateway& gateway, Exchange& exchange) {
-    exchange.job_id = canonical_job_id(exchange.path_params["job_id"]);
-    send_json(
-        exchange, 200,
-        job_json(gateway.jobs.cancel(exchange.job_id, exchange.identity, exchange.request_id)));
+void cancel_job(Gateway& gateway, HttpCall& call) {
+    call.job_id = canonical_job_id(call.path_params["job_id"]);
+    send_json(call, 200,
+              job_json(gateway.job_service.cancel(call.job_id, call.identity, call.request_id)));
 }
 
 // Server-Sent Events: the current state (unless Last-Event-ID says the client has it), then
 // every change, closed after a final state.
-void job_events(Gateway& gateway, Exchange& exchange) {
-    exchange.job_id = canonical_job_id(exchange.path_params["job_id"]);
-    JobChanges::Watch changes(gateway.jobs.changes(), exchange.job_id);  // before the first read
-    sdk::JobRecord record = gateway.jobs.get(exchange.job_id, exchange.identity);
-    const bool has_current = exchange.request.get("Last-Event-ID", "") == event_id(record);
+void job_events(Gateway& gateway, HttpCall& call) {
+    call.job_id = canonical_job_id(call.path_params["job_id"]);
+    JobChanges::Watch changes(gateway.job_service.changes(), call.job_id);  // before the first read
+    sdk::JobRecord record = gateway.job_service.get(call.job_id, call.identity);
+    const bool has_current = call.request.get("Last-Event-ID", "") == event_id(record);
     if (has_current && sdk::is_final(record.status)) {
         // Nothing will follow: 204 tells an EventSource to stop reconnecting.
-        exchange.response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
-        exchange.response.setContentLength(0);
-        exchange.response.send();
+        call.response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
+        call.response.setContentLength(0);
+        call.response.send();
         return;
     }
     if (++gateway.event_streams > gateway.settings.max_event_streams) {
@@ -125,7 +127,7 @@ void job_events(Gateway& gateway, Exchange& exchange) {
         }
     } slot{gateway};
 
-    auto& response = exchange.response;
+    auto& response = call.response;
     response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK);
     response.setContentType("text/event-stream");
     response.set("Cache-Control", "no-cache");
@@ -145,7 +147,7 @@ void job_events(Gateway& gateway, Exchange& exchange) {
            Clock::now() - opened < kStreamLifetime) {
         // A change made by another gateway is not notified here: read at least every poll.
         changes.wait(kStreamPoll);
-        sdk::JobRecord now = gateway.jobs.get(exchange.job_id, exchange.identity);
+        sdk::JobRecord now = gateway.job_service.get(call.job_id, call.identity);
         if (now.status != record.status || now.progress != record.progress ||
             now.updated_at != record.updated_at) {
             record = std::move(now);
@@ -159,7 +161,7 @@ void job_events(Gateway& gateway, Exchange& exchange) {
     }
 }
 
-void file_stats(Gateway& gateway, Exchange& exchange) {
+void file_stats(Gateway& gateway, HttpCall& call) {
     sdk::StorageStats stats = gateway.plugins.storage().stats(std::chrono::system_clock::now());
     std::ostringstream body;
     body << "{\"backends\":[{\"name\":" << json_quote(gateway.settings.storage_plugin)
@@ -169,12 +171,12 @@ void file_stats(Gateway& gateway, Exchange& exchange) {
          << ",\"expired_bytes\":" << stats.expired_bytes
          << ",\"free_bytes\":" << (stats.free_bytes ? std::to_string(*stats.free_bytes) : "null")
          << "}]}";
-    send_json(exchange, 200, body.str());
+    send_json(call, 200, body.str());
 }
 
-void file_cleanup(Gateway& gateway, Exchange& exchange) {
+void file_cleanup(Gateway& gateway, HttpCall& call) {
     CleanupReport report = gateway.janitor.cleanup();
-    send_json(exchange, 200,
+    send_json(call, 200,
               "{\"removed_files\":" + std::to_string(report.removed_files) +
                   ",\"freed_bytes\":" + std::to_string(report.freed_bytes) +
                   ",\"kept_files\":" + std::to_string(report.kept_in_use) + "}");
@@ -202,10 +204,9 @@ std::span<const RouteEntry> route_table() {
 Router make_routes(Gateway& gateway) {
     Router router;
     for (const RouteEntry& entry : kRoutes) {
-        router.add(Route{entry.method, entry.pattern, entry.access,
-                         [&gateway, handler = entry.handler](Exchange& exchange) {
-                             handler(gateway, exchange);
-                         }});
+        router.add(
+            Route{entry.method, entry.pattern, entry.access,
+                  [&gateway, handler = entry.handler](HttpCall& call) { handler(gateway, call); }});
     }
     return router;
 }

@@ -13,7 +13,7 @@ struct RouteEntry {
     const char* method;
     const char* pattern;
     RouteAccess access;
-    void (*handler)(Gateway&, Exchange&);
+    void (*handler)(Gateway&, HttpCall&);
 };
 
 // Every route of the gateway in match order; make_routes() binds them to a Gateway, and tests

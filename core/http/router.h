@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "http/exchange.h"
+#include "http/http_call.h"
 
 namespace visiongw::core {
 
@@ -17,7 +17,7 @@ struct Route {
     std::string method;
     std::string pattern;
     RouteAccess access = RouteAccess::open;
-    std::function<void(Exchange&)> handler;
+    std::function<void(HttpCall&)> handler;
 };
 
 struct RouteMatch {

@@ -7,7 +7,7 @@ namespace visiongw::core {
 CleanupReport Janitor::cleanup() {
     CleanupReport report;
     for (const auto& blob : storage_.expired(std::chrono::system_clock::now())) {
-        if (jobs_.release_blob(blob.key, blob.stored_at)) {
+        if (job_service_.release_blob(blob.key, blob.stored_at)) {
             ++report.removed_files;
             report.freed_bytes += blob.size;
         } else {

@@ -20,7 +20,8 @@ struct CleanupReport {
 
 class Janitor {
 public:
-    Janitor(sdk::StorageBackend& storage, JobService& jobs) : storage_(storage), jobs_(jobs) {}
+    Janitor(sdk::StorageBackend& storage, JobService& job_service)
+        : storage_(storage), job_service_(job_service) {}
     ~Janitor() { stop(); }
 
     // One pass; safe to call from any thread, also while the periodic pass runs.
@@ -31,7 +32,7 @@ public:
 
 private:
     sdk::StorageBackend& storage_;
-    JobService& jobs_;
+    JobService& job_service_;
     std::mutex mutex_;
     std::condition_variable wake_;
     bool stopping_ = false;

@@ -6,7 +6,6 @@
 
 #include <string_view>
 
-#include "http/exchange.h"
 #include "ops/json_text.h"
 
 namespace visiongw::core {

@@ -1,15 +1,9 @@
 #include "jobs/job_service.h"
 
-#include <Poco/JSON/Parser.h>
-
-#include <chrono>
-#include <functional>
-#include <sstream>
-
-#include <Poco/JSON/Stringifier.h>
-
+#include "jobs/job_id.h"
 #include "jobs/job_json.h"
 #include "jobs/random_uuid.h"
+#include "jobs/worker_event.h"
 
 namespace visiongw::core {
 namespace {
@@ -22,106 +16,7 @@ HttpError unavailable(const std::string& what) {
     return HttpError(503, "service_unavailable", what, {{"Retry-After", "5"}});
 }
 
-// A worker event of the wire protocol as a job change; nullopt for an unknown event.
-std::optional<sdk::JobChange> change_of(const Poco::JSON::Object& event) {
-    const std::string type = event.optValue<std::string>("event", "");
-    sdk::JobChange change;
-    change.updated_at = utc_now();
-    auto json_of = [&](const char* field) {
-        std::ostringstream out;
-        Poco::JSON::Stringifier::stringify(event.get(field), out);
-        return out.str();
-    };
-    if (type == "started") {
-        change.status = sdk::JobStatus::processing;
-    } else if (type == "progress") {
-        change.status = sdk::JobStatus::processing;
-        change.progress = std::clamp(event.optValue<int>("progress", 0), 0, 100);
-    } else if (type == "completed") {
-        change.status = sdk::JobStatus::completed;
-        change.result_json = event.has("result") ? json_of("result") : "{}";
-    } else if (type == "failed") {
-        change.status = sdk::JobStatus::failed;
-        change.error_json =
-            event.has("error") ? json_of("error") : R"({"code":"analysis_failed","message":""})";
-    } else {
-        return std::nullopt;
-    }
-    return change;
-}
-
 }  // namespace
-
-BlobLocks::Guard::Guard(BlobLocks& locks, std::string key) : locks_(&locks), key_(std::move(key)) {
-    std::unique_lock lock(locks.mutex_);
-    locks.released_.wait(lock, [&] { return !locks.held_.contains(key_); });
-    locks.held_.insert(key_);
-}
-
-void BlobLocks::Guard::unlock() {
-    if (locks_ == nullptr)
-        return;
-    {
-        std::lock_guard lock(locks_->mutex_);
-        locks_->held_.erase(key_);
-    }
-    locks_->released_.notify_all();
-    locks_ = nullptr;
-}
-
-JobChanges::Watch::Watch(JobChanges& changes, std::string job_id)
-    : changes_(changes), job_id_(std::move(job_id)) {
-    std::lock_guard guard(changes_.mutex_);
-    Watched& watched = changes_.watched_[job_id_];
-    ++watched.watches;
-    seen_ = watched.version;
-}
-
-JobChanges::Watch::~Watch() {
-    std::lock_guard guard(changes_.mutex_);
-    auto it = changes_.watched_.find(job_id_);
-    if (--it->second.watches == 0)
-        changes_.watched_.erase(it);
-}
-
-bool JobChanges::Watch::wait(std::chrono::milliseconds timeout) {
-    std::unique_lock guard(changes_.mutex_);
-    Watched& watched = changes_.watched_.find(job_id_)->second;
-    const bool changed =
-        watched.changed.wait_for(guard, timeout, [&] { return watched.version != seen_; });
-    seen_ = watched.version;
-    return changed;
-}
-
-void JobChanges::notify(const std::string& job_id) {
-    std::lock_guard guard(mutex_);
-    if (auto it = watched_.find(job_id); it != watched_.end()) {
-        ++it->second.version;
-        it->second.changed.notify_all();
-    }
-}
-
-void check_job_id(const std::string& id) {
-    bool valid = id.size() == 36;
-    for (std::size_t i = 0; valid && i < id.size(); ++i) {
-        char c = id[i];
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        valid = dash ? c == '-' : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
-    }
-    if (!valid) {
-        throw HttpError(400, "invalid_job_id",
-                        "job id must be a UUID like 3f0c2a4e-8b1d-4c6e-9f7a-0123456789ab");
-    }
-}
-
-std::string canonical_job_id(std::string id) {
-    for (char& c : id) {
-        if (c >= 'A' && c <= 'F')
-            c = static_cast<char>(c - 'A' + 'a');
-    }
-    check_job_id(id);
-    return id;
-}
 
 JobService::JobService(JobPlugins plugins, std::chrono::milliseconds publish_timeout,
                        bool hide_dedup, JobObserver observer)
@@ -192,7 +87,7 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     auto roll_back = [&](bool record_written) {
         try {
             if (record_written)
-                plugins_.jobs.erase(record.id);
+                plugins_.job_store.erase(record.id);
         } catch (const std::exception& e) {
             if (observer_.warning)
                 observer_.warning(std::string("rollback: ") + e.what(), record.id);
@@ -202,7 +97,7 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     };
 
     try {
-        plugins_.jobs.create(record);
+        plugins_.job_store.create(record);
     } catch (const sdk::Unavailable& e) {
         roll_back(false);
         throw unavailable(std::string("job store unavailable: ") + e.what());
@@ -233,7 +128,7 @@ sdk::JobRecord JobService::get(const std::string& id, const Identity& who) {
     check_job_id(id);
     std::optional<sdk::JobRecord> record;
     try {
-        record = plugins_.jobs.get(id);
+        record = plugins_.job_store.get(id);
     } catch (const sdk::Unavailable& e) {
         throw unavailable(std::string("job store unavailable: ") + e.what());
     }
@@ -250,7 +145,7 @@ sdk::JobRecord JobService::cancel(const std::string& id, const Identity& who,
     change.updated_at = utc_now();
     sdk::TransitionResult result;
     try {
-        result = plugins_.jobs.transition(id, change);
+        result = plugins_.job_store.transition(id, change);
     } catch (const sdk::Unavailable& e) {
         throw unavailable(std::string("job store unavailable: ") + e.what());
     }
@@ -292,36 +187,33 @@ bool JobService::release_blob(const std::string& key,
         if (!now || now->stored_at != *stored_at)
             return false;
     }
-    if (plugins_.jobs.file_in_use(key))
+    if (plugins_.job_store.file_in_use(key))
         return false;
     return plugins_.storage.remove(key);
 }
 
 void JobService::on_worker_event(std::string_view json) {
-    Poco::JSON::Object::Ptr event;
-    try {
-        event = Poco::JSON::Parser().parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
-    } catch (const std::exception&) {
+    std::optional<WorkerEvent> event = decode_worker_event(json);
+    if (!event) {
         if (observer_.warning)
             observer_.warning("worker event is not a JSON object; dropped", "");
         return;
     }
-    const std::string id = event->optValue<std::string>("job_id", "");
-    auto change = change_of(*event);
-    if (id.empty() || !change) {
+    const std::string& id = event->job_id;
+    if (id.empty() || !event->change) {
         if (observer_.warning) {
             observer_.warning("worker event without job_id or with an unknown event; dropped", id);
         }
         return;
     }
-    sdk::TransitionResult result = plugins_.jobs.transition(id, *change);  // Unavailable → retry
+    // Unavailable → retry
+    sdk::TransitionResult result = plugins_.job_store.transition(id, *event->change);
     if (result.outcome == sdk::TransitionOutcome::applied) {
-        report_status(id, change->status);
+        report_status(id, event->change->status);
         return;
     }
     if (observer_.warning) {
-        observer_.warning("late or duplicate worker event '" +
-                              event->optValue<std::string>("event", "") + "' dropped (job is " +
+        observer_.warning("late or duplicate worker event '" + event->type + "' dropped (job is " +
                               (result.record ? std::string(sdk::to_string(result.record->status))
                                              : std::string("unknown")) +
                               ")",

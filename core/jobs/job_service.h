@@ -2,17 +2,20 @@
 // folding of worker events into records. Thread-safe.
 #pragma once
 
-#include <condition_variable>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <vector>
 
-#include "http/exchange.h"
+#include "http/http_error.h"
+#include "jobs/blob_locks.h"
+#include "jobs/job_changes.h"
+#include "jobs/submit_step.h"
 #include "jobs/upload.h"
+#include "ops/identity.h"
 #include "visiongw/sdk/analysis.h"
 #include "visiongw/sdk/job_store.h"
 #include "visiongw/sdk/queue.h"
@@ -24,7 +27,7 @@ namespace visiongw::core {
 struct JobPlugins {
     sdk::StorageBackend& storage;
     sdk::QueueTransport& queue;
-    sdk::JobStore& jobs;
+    sdk::JobStore& job_store;
     std::map<std::string, std::shared_ptr<sdk::AnalysisValidator>> validators;
 };
 
@@ -33,71 +36,6 @@ struct JobObserver {
     std::function<void(const std::string& job_id, sdk::JobStatus status)> status_changed;
     std::function<void(double seconds, bool ok)> published;
     std::function<void(const std::string& message, const std::string& job_id)> warning;
-};
-
-// Serialises the steps that create or remove a blob by content address, so a rollback, a
-// cancel or the janitor never removes a blob another request is about to reference. Only
-// steps on the same content address wait for each other: a submit holds its address until
-// the broker confirmed its message, and with shared stripes unrelated submits queued behind
-// that wait (the slowest 2% of submits under load spent 12 ms there).
-class BlobLocks {
-public:
-    // Holds one content address until unlock() or destruction.
-    class Guard {
-    public:
-        Guard(BlobLocks& locks, std::string key);
-        Guard(const Guard&) = delete;
-        Guard& operator=(const Guard&) = delete;
-        ~Guard() { unlock(); }
-        void unlock();
-
-    private:
-        BlobLocks* locks_;  // null once unlocked
-        std::string key_;
-    };
-
-    Guard lock(std::string key) { return Guard(*this, std::move(key)); }
-
-private:
-    std::mutex mutex_;
-    std::condition_variable released_;
-    std::unordered_set<std::string> held_;
-};
-
-// Wakes the event streams of a job when this process changes it. Only watched jobs are
-// tracked, and a change wakes only its own job's streams (not every open stream, each of which
-// would then read its job from the store).
-class JobChanges {
-public:
-    // One stream's subscription to one job's changes, from its construction to its end.
-    class Watch {
-    public:
-        Watch(JobChanges& changes, std::string job_id);
-        ~Watch();
-        Watch(const Watch&) = delete;
-        Watch& operator=(const Watch&) = delete;
-
-        // Waits until the job changed since the previous wait (or since the watch began) or
-        // `timeout` passed; true when it changed.
-        bool wait(std::chrono::milliseconds timeout);
-
-    private:
-        JobChanges& changes_;
-        std::string job_id_;
-        std::uint64_t seen_;
-    };
-
-    void notify(const std::string& job_id);
-
-private:
-    struct Watched {
-        std::uint64_t version = 0;
-        int watches = 0;
-        std::condition_variable changed;
-    };
-
-    std::mutex mutex_;
-    std::map<std::string, Watched> watched_;
 };
 
 class JobService : public sdk::WorkerEventSink {
@@ -136,11 +74,5 @@ private:
     BlobLocks blob_locks_;
     JobChanges changes_;
 };
-
-// Throws HttpError 400 invalid_job_id unless `id` is a job id this gateway could have made.
-void check_job_id(const std::string& id);
-// `id` from a client in the form this gateway made it: a UUID's hex digits are read in either
-// case (RFC 4122) and are lower case here. Throws as check_job_id.
-std::string canonical_job_id(std::string id);
 
 }  // namespace visiongw::core

@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "http/exchange.h"
+#include "http/http_error.h"
 #include "jobs/sha256.h"
 #include "upload/multipart_scanner.h"
 

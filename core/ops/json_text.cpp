@@ -90,6 +90,12 @@ void append_json_string(std::string& line, std::string_view text) {
     line += '"';
 }
 
+std::string json_quote(std::string_view text) {
+    std::string quoted;
+    append_json_string(quoted, text);
+    return quoted;
+}
+
 void append_json_number(std::string& line, double value) {
     if (!std::isfinite(value)) {
         line += "null";

@@ -10,6 +10,9 @@ namespace visiongw::core {
 // so client text (a filename, a path) can never make the document invalid.
 void append_json_string(std::string& line, std::string_view text);
 
+// JSON string literal of `text` (quoted and escaped as append_json_string does).
+std::string json_quote(std::string_view text);
+
 // Appends the shortest number that reads back as the same double; null if it is not finite.
 void append_json_number(std::string& line, double value);
 

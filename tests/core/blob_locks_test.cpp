@@ -4,7 +4,7 @@
 #include <future>
 #include <vector>
 
-#include "jobs/job_service.h"
+#include "jobs/blob_locks.h"
 
 namespace visiongw::core {
 namespace {

@@ -10,7 +10,7 @@
 #include "config/gateway_settings.h"
 #include "config/option_table.h"
 #include "core_testing.h"
-#include "plugins/plugin_host.h"
+#include "plugin_host/plugin_host.h"
 
 namespace visiongw::testing {
 namespace {

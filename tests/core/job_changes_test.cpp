@@ -4,7 +4,7 @@
 #include <chrono>
 #include <thread>
 
-#include "jobs/job_service.h"
+#include "jobs/job_changes.h"
 
 namespace visiongw::core {
 namespace {

@@ -1,5 +1,5 @@
 // The plugin loader against real shared libraries built by this test suite (fixtures/).
-#include "plugins/plugin_host.h"
+#include "plugin_host/plugin_host.h"
 
 #include <gtest/gtest.h>
 #include <link.h>

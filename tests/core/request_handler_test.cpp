@@ -38,7 +38,7 @@ protected:
           plugins_(host_, document_, settings_, log_),
           gateway_(settings_, log_, registry_, plugins_) {}
 
-    void serve(std::function<void(Exchange&)> handler) {
+    void serve(std::function<void(HttpCall&)> handler) {
         router_.add(Route{"GET", "/fail", RouteAccess::open, std::move(handler)});
         socket_.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, false);
         socket_.listen();
@@ -78,7 +78,7 @@ protected:
 };
 
 TEST_F(RequestHandlerTest, StdExceptionFromAHandlerIsA500JsonError) {
-    serve([](Exchange&) { throw std::runtime_error("disk on fire"); });
+    serve([](HttpCall&) { throw std::runtime_error("disk on fire"); });
     HttpAnswer answer = get_fail();
     EXPECT_EQ(answer.status, 500);
     EXPECT_EQ(answer.header("content-type"), "application/json");
@@ -94,7 +94,7 @@ TEST_F(RequestHandlerTest, StdExceptionFromAHandlerIsA500JsonError) {
 }
 
 TEST_F(RequestHandlerTest, UnavailableDependencyIsA503WithRetryAfter) {
-    serve([](Exchange&) { throw sdk::Unavailable("broker down"); });
+    serve([](HttpCall&) { throw sdk::Unavailable("broker down"); });
     HttpAnswer answer = get_fail();
     EXPECT_EQ(answer.status, 503);
     EXPECT_EQ(answer.header("retry-after"), "5");

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "http/exchange.h"
+#include "http/http_error.h"
 #include "jobs/sha256.h"
 #include "upload_test_support.h"
 

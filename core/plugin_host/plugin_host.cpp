@@ -1,4 +1,4 @@
-#include "plugins/plugin_host.h"
+#include "plugin_host/plugin_host.h"
 
 #include <algorithm>
 #include <filesystem>

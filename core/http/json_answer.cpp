@@ -1,4 +1,4 @@
-#include "http/exchange.h"
+#include "http/json_answer.h"
 
 #include <Poco/Net/HTTPResponse.h>
 
@@ -6,14 +6,8 @@
 
 namespace visiongw::core {
 
-std::string json_quote(std::string_view text) {
-    std::string quoted;
-    append_json_string(quoted, text);
-    return quoted;
-}
-
-void send_json(Exchange& exchange, int status, const std::string& body) {
-    auto& response = exchange.response;
+void send_json(HttpCall& call, int status, const std::string& body) {
+    auto& response = call.response;
     auto code = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status);
     response.setStatusAndReason(code, Poco::Net::HTTPResponse::getReasonForStatus(code));
     response.setContentType("application/json");
@@ -25,13 +19,13 @@ void send_json(Exchange& exchange, int status, const std::string& body) {
     out.flush();
 }
 
-void send_error(Exchange& exchange, const HttpError& error) {
+void send_error(HttpCall& call, const HttpError& error) {
     for (const auto& [name, value] : error.headers)
-        exchange.response.set(name, value);
-    send_json(exchange, error.status,
+        call.response.set(name, value);
+    send_json(call, error.status,
               "{\"error\":{\"code\":" + json_quote(error.code) +
                   ",\"message\":" + json_quote(error.what()) +
-                  ",\"request_id\":" + json_quote(exchange.request_id) + "}}");
+                  ",\"request_id\":" + json_quote(call.request_id) + "}}");
 }
 
 }  // namespace visiongw::core
