@@ -27,11 +27,16 @@ void check_complete(MultipartScanner& scanner, std::uint64_t declared_length) {
     }
 }
 
-// The image part's bytes as they arrive: probes the header, then streams into storage while
-// counting and hashing. The header is probed in the part's first span itself; only when that is
-// too short to decide are spans copied together into a prefix (bounded by the probe's limit).
+// The image part's bytes as they arrive: probes them, and streams them into storage while
+// counting and hashing. Storage starts once the probe accepted the image; a header the first
+// kUndecidedBytes do not settle (a JPEG's large EXIF or ICC segments, a TIFF whose IFD follows
+// its pixel data, a GIF's later frames) is probed further while the bytes are stored, so no
+// more than kUndecidedBytes are ever held. A refusal before storage starts leaves storage
+// untouched; after, destroying the writer removes what was written.
 class ImageSink {
 public:
+    static constexpr std::size_t kUndecidedBytes = 256 * 1024;
+
     ImageSink(sdk::StorageBackend& storage, const UploadLimits& limits)
         : storage_(storage), limits_(limits) {}
 
@@ -42,47 +47,38 @@ public:
                             "image exceeds " + std::to_string(limits_.max_file_size) + " bytes");
         }
         sha_.update(data, size);
-        if (writer_) {
+        if (!image_)
+            consider(probe_.feed({data, size}));
+        if (!writer_ && (image_ || held_.size() + size > kUndecidedBytes))
+            start_writing();
+        if (writer_)
             writer_->write(data, size);
-        } else if (!prefix_.empty()) {
-            prefix_.insert(prefix_.end(), data, data + size);
-            decide_on_prefix(false);
-        } else if (decide({data, size}, false)) {
-            writer_->write(data, size);  // the first span told the image: written uncopied
-        } else {
-            prefix_.assign(data, data + size);
-        }
+        else
+            held_.insert(held_.end(), data, data + size);
     }
 
-    // Called at the end of the part: the header must be known by now.
+    // Called at the end of the part: the probe's answer is final now.
     void finish() {
+        if (!image_)
+            consider(probe_.finish());
         if (!writer_)
-            decide_on_prefix(true);
+            start_writing();
     }
 
     ReceivedUpload take(ReceivedUpload upload) {
         upload.blob = std::move(writer_);
         upload.sha256 = sha_.hex();
         upload.size = size_;
-        upload.image = image_;
+        upload.image = *image_;
         return upload;
     }
 
 private:
-    void decide_on_prefix(bool complete) {
-        if (!decide({prefix_.data(), prefix_.size()}, complete))
-            return;
-        writer_->write(prefix_.data(), prefix_.size());
-        std::vector<char>().swap(prefix_);
-    }
-
-    // Probes `header` (the image's first bytes); once they tell the image, checks the policy
-    // and starts the storage writer. False while more bytes are needed.
-    bool decide(std::string_view header, bool complete) {
-        ProbeResult probe = probe_image(header, complete);
+    // Throws the answer to an image the probe or the policy refuses; keeps an accepted one.
+    void consider(const ProbeResult& probe) {
         switch (probe.status) {
             case ProbeStatus::need_more:
-                return false;
+                return;
             case ProbeStatus::not_an_image:
                 throw HttpError(415, "unsupported_media_type",
                                 "the image part is not a supported image: " + probe.reason);
@@ -91,24 +87,38 @@ private:
             case ProbeStatus::ok:
                 break;
         }
-        image_ = *probe.image;
-        if (auto violation = check_image_policy(image_, limits_.policy)) {
-            bool format = violation->violation == PolicyViolation::format_not_allowed;
-            throw HttpError(format ? 415 : 422,
-                            format ? "unsupported_media_type" : "image_rejected",
-                            violation->reason);
+        if (auto violation = check_image_policy(*probe.image, limits_.policy))
+            refuse(*violation);
+        image_ = probe.image;
+    }
+
+    static void refuse(const PolicyError& violation) {
+        const bool format = violation.violation == PolicyViolation::format_not_allowed;
+        throw HttpError(format ? 415 : 422, format ? "unsupported_media_type" : "image_rejected",
+                        violation.reason);
+    }
+
+    // Starts the storage writer with the bytes held so far; a format the policy refuses never
+    // reaches storage.
+    void start_writing() {
+        if (!image_) {
+            if (auto violation = check_image_format(*probe_.format(), limits_.policy))
+                refuse(*violation);
         }
         writer_ = storage_.begin_write();
-        return true;
+        if (!held_.empty())
+            writer_->write(held_.data(), held_.size());
+        std::vector<char>().swap(held_);
     }
 
     sdk::StorageBackend& storage_;
     const UploadLimits& limits_;
-    std::vector<char> prefix_;
+    ImageProbe probe_;
+    std::optional<ImageInfo> image_;  // once the probe and the policy accepted it
+    std::vector<char> held_;          // the bytes before storage started
     std::unique_ptr<sdk::BlobWriter> writer_;
     Sha256 sha_;
     std::uint64_t size_ = 0;
-    ImageInfo image_{};
 };
 
 }  // namespace

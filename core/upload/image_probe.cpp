@@ -1,6 +1,8 @@
 #include "image_probe.h"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <stdexcept>
 #include <variant>
 
@@ -14,13 +16,11 @@ struct Dimensions {
     std::uint32_t width;
     std::uint32_t height;
 };
-struct NeedBytes {
-    std::size_t total;  // the header ends at this offset, past the prefix
-};
+struct Truncated {};  // the header goes on past the bytes at hand
 struct Malformed {
     std::string reason;
 };
-using HeaderScan = std::variant<Dimensions, NeedBytes, Malformed>;
+using HeaderScan = std::variant<Dimensions, Truncated, Malformed>;
 
 std::uint32_t byte_at(std::string_view bytes, std::size_t at) {
     return static_cast<unsigned char>(bytes[at]);
@@ -57,27 +57,20 @@ std::string printable(std::string_view bytes) {
 HeaderScan scan_png(std::string_view b) {
     // signature(8) IHDR-length(4) "IHDR"(4) width(4) height(4)
     if (b.size() < 24)
-        return NeedBytes{24};
+        return Truncated{};
     if (b.substr(12, 4) != "IHDR")
         return Malformed{"PNG does not start with an IHDR chunk"};
     return Dimensions{be32(b, 16), be32(b, 20)};
 }
 
-HeaderScan scan_gif(std::string_view b) {
-    // signature(6) logical-screen-width(2) height(2)
-    if (b.size() < 10)
-        return NeedBytes{10};
-    return Dimensions{le16(b, 6), le16(b, 8)};
-}
-
 HeaderScan scan_bmp(std::string_view b) {
     // file header(14), then the DIB header, which starts with its own size
     if (b.size() < 18)
-        return NeedBytes{18};
+        return Truncated{};
     const std::uint32_t header_size = le32(b, 14);
     if (header_size == 12) {  // BITMAPCOREHEADER: 16-bit width and height
         if (b.size() < 22)
-            return NeedBytes{22};
+            return Truncated{};
         return Dimensions{le16(b, 18), le16(b, 20)};
     }
     if (header_size < 16 || header_size > 124) {
@@ -86,7 +79,7 @@ HeaderScan scan_bmp(std::string_view b) {
     }
     // BITMAPINFOHEADER and its successors, OS/2 2.x: signed 32-bit width and height
     if (b.size() < 26)
-        return NeedBytes{26};
+        return Truncated{};
     const auto width = static_cast<std::int32_t>(le32(b, 18));
     const auto height = static_cast<std::int32_t>(le32(b, 22));
     if (width < 0)
@@ -99,18 +92,18 @@ HeaderScan scan_bmp(std::string_view b) {
 HeaderScan scan_webp(std::string_view b) {
     // "RIFF" size(4) "WEBP", then the first chunk: fourcc(4) size(4) payload
     if (b.size() < 20)
-        return NeedBytes{20};
+        return Truncated{};
     const std::string_view chunk = b.substr(12, 4);
     if (chunk == "VP8 ") {  // lossy: frame tag(3) start code(3) width(2) height(2), 14 bits each
         if (b.size() < 30)
-            return NeedBytes{30};
+            return Truncated{};
         if (b.substr(23, 3) != "\x9D\x01\x2A"sv)
             return Malformed{"WebP VP8 frame has no start code"};
         return Dimensions{le16(b, 26) & 0x3FFF, le16(b, 28) & 0x3FFF};
     }
     if (chunk == "VP8L") {  // lossless: signature 0x2F, then width-1 and height-1 in 14 bits each
         if (b.size() < 25)
-            return NeedBytes{25};
+            return Truncated{};
         if (byte_at(b, 20) != 0x2F)
             return Malformed{"WebP VP8L chunk has no signature byte"};
         const std::uint32_t bits = le32(b, 21);
@@ -118,89 +111,10 @@ HeaderScan scan_webp(std::string_view b) {
     }
     if (chunk == "VP8X") {  // extended: flags(4) canvas width-1(3) height-1(3)
         if (b.size() < 30)
-            return NeedBytes{30};
+            return Truncated{};
         return Dimensions{le24(b, 24) + 1, le24(b, 27) + 1};
     }
     return Malformed{"WebP starts with an unknown chunk \"" + printable(chunk) + "\""};
-}
-
-HeaderScan scan_tiff(std::string_view b) {
-    // byte order(2) 42(2) IFD0 offset(4); an IFD is count(2) then 12-byte entries:
-    // tag(2) type(2) count(4) value-or-offset(4)
-    const bool little_endian = b[0] == 'I';
-    const auto u16 = [&](std::size_t at) { return little_endian ? le16(b, at) : be16(b, at); };
-    const auto u32 = [&](std::size_t at) { return little_endian ? le32(b, at) : be32(b, at); };
-    constexpr std::uint32_t kShort = 3, kLong = 4, kImageWidth = 256, kImageLength = 257;
-
-    if (b.size() < 8)
-        return NeedBytes{8};
-    const std::size_t ifd = u32(4);
-    if (ifd < 8)
-        return Malformed{"TIFF IFD0 offset points into the file header"};
-    if (b.size() < ifd + 2)
-        return NeedBytes{ifd + 2};
-    std::optional<std::uint32_t> width, height;
-    const std::uint32_t entries = u16(ifd);
-    for (std::uint32_t i = 0; i < entries && !(width && height); ++i) {
-        const std::size_t entry = ifd + 2 + 12 * std::size_t{i};
-        if (b.size() < entry + 12)
-            return NeedBytes{entry + 12};
-        const std::uint32_t tag = u16(entry);
-        if (tag != kImageWidth && tag != kImageLength)
-            continue;
-        const std::uint32_t type = u16(entry + 2);
-        if (type != kShort && type != kLong) {
-            return Malformed{"TIFF tag " + std::to_string(tag) + " has type " +
-                             std::to_string(type) + ", expected SHORT or LONG"};
-        }
-        (tag == kImageWidth ? width : height) = type == kShort ? u16(entry + 8) : u32(entry + 8);
-    }
-    if (!width || !height)
-        return Malformed{"TIFF IFD0 lacks the ImageWidth or ImageLength tag"};
-    return Dimensions{*width, *height};
-}
-
-// SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC).
-bool is_start_of_frame(std::uint32_t marker) {
-    return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-}
-
-HeaderScan scan_jpeg(std::string_view b) {
-    std::size_t pos = 2;  // past SOI
-    for (;;) {
-        if (b.size() <= pos)
-            return NeedBytes{pos + 1};
-        if (byte_at(b, pos) != 0xFF) {
-            return Malformed{"JPEG has no segment marker at offset " + std::to_string(pos)};
-        }
-        while (byte_at(b, pos) == 0xFF) {  // the marker's 0xFF and any fill bytes
-            if (b.size() <= ++pos)
-                return NeedBytes{pos + 1};
-        }
-        const std::uint32_t marker = byte_at(b, pos++);
-        if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7))
-            continue;  // no length field
-        if (marker == 0xD9 || marker == 0xDA) {
-            return Malformed{"JPEG has no frame header before its image data"};
-        }
-        if (marker == 0x00 || marker == 0xD8) {
-            return Malformed{"JPEG has an invalid marker at offset " + std::to_string(pos - 2)};
-        }
-        // length(2), counting itself; a frame header goes on with precision(1) height(2) width(2)
-        if (b.size() < pos + 2)
-            return NeedBytes{pos + 2};
-        const std::size_t length = be16(b, pos);
-        if (is_start_of_frame(marker)) {
-            if (length < 8)
-                return Malformed{"JPEG frame header is too short"};
-            if (b.size() < pos + 7)
-                return NeedBytes{pos + 7};
-            return Dimensions{be16(b, pos + 5), be16(b, pos + 3)};
-        }
-        if (length < 2)
-            return Malformed{"JPEG has a segment shorter than its length field"};
-        pos += length;
-    }
 }
 
 struct FormatTraits {
@@ -209,16 +123,17 @@ struct FormatTraits {
     std::string_view extension;
     std::string_view mime_type;
     std::string_view label;  // how reasons name the format
-    HeaderScan (*scan)(std::string_view prefix);
+    // Reads a header that lies within the first bytes; null for the formats ImageProbe walks.
+    HeaderScan (*head_scan)(std::string_view head);
 };
 
 constexpr std::array<FormatTraits, 6> kFormats{{
-    {ImageFormat::jpeg, "jpeg", "jpg", "image/jpeg", "JPEG", scan_jpeg},
+    {ImageFormat::jpeg, "jpeg", "jpg", "image/jpeg", "JPEG", nullptr},
     {ImageFormat::png, "png", "png", "image/png", "PNG", scan_png},
     {ImageFormat::webp, "webp", "webp", "image/webp", "WebP", scan_webp},
-    {ImageFormat::gif, "gif", "gif", "image/gif", "GIF", scan_gif},
+    {ImageFormat::gif, "gif", "gif", "image/gif", "GIF", nullptr},
     {ImageFormat::bmp, "bmp", "bmp", "image/bmp", "BMP", scan_bmp},
-    {ImageFormat::tiff, "tiff", "tiff", "image/tiff", "TIFF", scan_tiff},
+    {ImageFormat::tiff, "tiff", "tiff", "image/tiff", "TIFF", nullptr},
 }};
 
 constexpr bool formats_in_enum_order() {
@@ -281,30 +196,22 @@ std::string join_names(const std::set<ImageFormat>& formats) {
     return names;
 }
 
-ProbeResult rejected(std::string reason) {
-    return {ProbeStatus::rejected, std::nullopt, std::move(reason)};
+// SOF0–SOF15 except DHT (C4), JPG (C8) and DAC (CC).
+bool is_start_of_frame(std::uint32_t marker) {
+    return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
 }
 
-// Turns a scanner's answer into the probe's, given whether more bytes may still come.
-ProbeResult conclude(ImageFormat format, const HeaderScan& scan, bool complete) {
-    const std::string label(traits(format).label);
-    if (const auto* need = std::get_if<NeedBytes>(&scan)) {
-        if (complete)
-            return rejected(label + " header truncated");
-        if (need->total > kMaxProbePrefix) {
-            return rejected(label + " header does not end within the first " +
-                            std::to_string(kMaxProbePrefix) + " bytes");
-        }
-        return {ProbeStatus::need_more, std::nullopt, {}};
-    }
-    if (const auto* malformed = std::get_if<Malformed>(&scan))
-        return rejected(malformed->reason);
-    const auto& size = std::get<Dimensions>(scan);
-    if (size.width == 0)
-        return rejected(label + " has zero width");
-    if (size.height == 0)
-        return rejected(label + " has zero height");
-    return {ProbeStatus::ok, ImageInfo{format, size.width, size.height}, {}};
+// The size of the GIF colour table that a logical screen's or a frame's flags announce.
+std::uint64_t gif_colour_table_bytes(std::uint32_t flags) {
+    return (flags & 0x80) != 0 ? 3u << ((flags & 0x07) + 1) : 0;
+}
+
+constexpr std::uint32_t kTiffShort = 3, kTiffLong = 4, kTiffImageWidth = 256,
+                        kTiffImageLength = 257;
+
+std::string hex_byte(std::uint32_t byte) {
+    static constexpr char kDigits[] = "0123456789ABCDEF";
+    return {'0', 'x', kDigits[byte >> 4 & 0xF], kDigits[byte & 0xF]};
 }
 
 std::string_view trim(std::string_view text) {
@@ -346,12 +253,53 @@ std::string_view format_mime_type(ImageFormat format) {
     return traits(format).mime_type;
 }
 
-ProbeResult probe_image(std::string_view prefix, bool complete) {
+const ProbeResult& ImageProbe::feed(std::string_view bytes) {
+    while (result_.status == ProbeStatus::need_more) {
+        if (held_size_ >= want_length_) {
+            take({held_, want_length_});
+            continue;
+        }
+        if (bytes.empty())
+            break;
+        if (seen_ < want_at_) {  // bytes the walk skips
+            const auto skipped =
+                static_cast<std::size_t>(std::min<std::uint64_t>(want_at_ - seen_, bytes.size()));
+            bytes.remove_prefix(skipped);
+            seen_ += skipped;
+            continue;
+        }
+        const std::size_t copied = std::min(want_length_ - held_size_, bytes.size());
+        std::memcpy(held_ + held_size_, bytes.data(), copied);
+        held_size_ += copied;
+        seen_ += copied;
+        bytes.remove_prefix(copied);
+        if (step_ == Step::head && !format_)
+            read_signature();
+    }
+    return result_;
+}
+
+const ProbeResult& ImageProbe::finish() {
+    if (result_.status != ProbeStatus::need_more)
+        return result_;
+    complete_ = true;
+    if (step_ == Step::head)  // the upload is shorter than the head
+        take_head({held_, held_size_});
+    feed({});  // the steps the held bytes still serve
+    if (result_.status == ProbeStatus::need_more)
+        conclude_truncated();
+    return result_;
+}
+
+// Tells the format as soon as the first bytes match a signature; not_an_image once none can.
+void ImageProbe::read_signature() {
+    const std::string_view head(held_, held_size_);
     bool may_match_later = false;
     for (const Signature& signature : kSignatures) {
-        switch (match(prefix, signature.pattern)) {
+        switch (match(head, signature.pattern)) {
             case Match::full:
-                return conclude(signature.format, traits(signature.format).scan(prefix), complete);
+                format_ = signature.format;
+                return;
             case Match::partial:
                 may_match_later = true;
                 break;
@@ -359,20 +307,244 @@ ProbeResult probe_image(std::string_view prefix, bool complete) {
                 break;
         }
     }
-    if (may_match_later && !complete)
-        return {ProbeStatus::need_more, std::nullopt, {}};
-    return {
-        ProbeStatus::not_an_image, std::nullopt,
-        "the bytes are none of the supported image formats (" + join_names(all_formats()) + ")"};
+    if (!may_match_later || complete_) {
+        result_ = {ProbeStatus::not_an_image, std::nullopt,
+                   "the bytes are none of the supported image formats (" +
+                       join_names(all_formats()) + ")"};
+    }
+}
+
+void ImageProbe::take(std::string_view wanted) {
+    switch (step_) {
+        case Step::head:
+            take_head(wanted);
+            return;
+        case Step::jpeg_segment:
+        case Step::jpeg_marker:
+        case Step::jpeg_length:
+        case Step::jpeg_frame:
+            take_jpeg(wanted);
+            return;
+        case Step::tiff_entry_count:
+        case Step::tiff_entry:
+            take_tiff(wanted);
+            return;
+        case Step::gif_block:
+        case Step::gif_frame:
+        case Step::gif_sub_block:
+            take_gif(wanted);
+            return;
+    }
+}
+
+// The walks below follow the same specifications; `want_at_` is the offset of the wanted bytes
+// in the file.
+
+void ImageProbe::take_head(std::string_view head) {
+    if (!format_)
+        read_signature();
+    if (!format_)
+        return;
+    if (const auto head_scan = traits(*format_).head_scan) {
+        const HeaderScan scan = head_scan(head);
+        if (std::holds_alternative<Truncated>(scan))
+            conclude_truncated();
+        else if (const auto* malformed = std::get_if<Malformed>(&scan))
+            conclude_rejected(malformed->reason);
+        else
+            conclude_dimensions(std::get<Dimensions>(scan).width,
+                                std::get<Dimensions>(scan).height);
+        return;
+    }
+    switch (*format_) {
+        case ImageFormat::jpeg:  // SOI(2), then segments
+            want(Step::jpeg_segment, 2, 1);
+            return;
+        case ImageFormat::tiff: {  // byte order(2) 42(2) IFD0 offset(4)
+            if (head.size() < 8)
+                return conclude_truncated();
+            little_endian_ = head[0] == 'I';
+            const std::uint32_t ifd = tiff32(head, 4);
+            if (ifd < 8)
+                return conclude_rejected("TIFF IFD0 offset points into the file header");
+            want(Step::tiff_entry_count, ifd, 2);
+            return;
+        }
+        case ImageFormat::gif:  // signature(6) screen width(2) height(2) flags(1) background(1)
+                                // aspect(1), then the global colour table, then blocks
+            if (head.size() < 13)
+                return conclude_truncated();
+            width_ = le16(head, 6);
+            height_ = le16(head, 8);
+            want(Step::gif_block, 13 + gif_colour_table_bytes(byte_at(head, 10)), 1);
+            return;
+        default:
+            throw std::logic_error("ImageProbe: no header walk for " +
+                                   std::string(format_name(*format_)));
+    }
+}
+
+void ImageProbe::take_jpeg(std::string_view b) {
+    switch (step_) {
+        case Step::jpeg_segment:
+            if (byte_at(b, 0) != 0xFF) {
+                return conclude_rejected("JPEG has no segment marker at offset " +
+                                         std::to_string(want_at_));
+            }
+            return want(Step::jpeg_marker, want_at_ + 1, 1);
+        case Step::jpeg_marker: {
+            const std::uint32_t marker = byte_at(b, 0);
+            if (marker == 0xFF)  // a fill byte
+                return want(Step::jpeg_marker, want_at_ + 1, 1);
+            if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7))  // no length field
+                return want(Step::jpeg_segment, want_at_ + 1, 1);
+            if (marker == 0xD9 || marker == 0xDA)
+                return conclude_rejected("JPEG has no frame header before its image data");
+            if (marker == 0x00 || marker == 0xD8) {
+                return conclude_rejected("JPEG has an invalid marker at offset " +
+                                         std::to_string(want_at_ - 1));
+            }
+            // length(2), counting itself; a frame header goes on with precision(1) height(2)
+            // width(2)
+            if (is_start_of_frame(marker))
+                return want(Step::jpeg_frame, want_at_ + 1, 7);
+            return want(Step::jpeg_length, want_at_ + 1, 2);
+        }
+        case Step::jpeg_length: {
+            const std::uint32_t length = be16(b, 0);
+            if (length < 2)
+                return conclude_rejected("JPEG has a segment shorter than its length field");
+            return want(Step::jpeg_segment, want_at_ + length, 1);
+        }
+        case Step::jpeg_frame:
+            if (be16(b, 0) < 8)
+                return conclude_rejected("JPEG frame header is too short");
+            return conclude_dimensions(be16(b, 5), be16(b, 3));
+        default:
+            throw std::logic_error("ImageProbe: not a JPEG step");
+    }
+}
+
+void ImageProbe::take_tiff(std::string_view b) {
+    const std::string lacks_a_tag = "TIFF IFD0 lacks the ImageWidth or ImageLength tag";
+    if (step_ == Step::tiff_entry_count) {  // count(2), then 12-byte entries
+        entries_left_ = tiff16(b, 0);
+        if (entries_left_ == 0)
+            return conclude_rejected(lacks_a_tag);
+        return want(Step::tiff_entry, want_at_ + 2, 12);
+    }
+    // tag(2) type(2) count(4) value-or-offset(4)
+    const std::uint32_t tag = tiff16(b, 0);
+    if (tag == kTiffImageWidth || tag == kTiffImageLength) {
+        const std::uint32_t type = tiff16(b, 2);
+        if (type != kTiffShort && type != kTiffLong) {
+            return conclude_rejected("TIFF tag " + std::to_string(tag) + " has type " +
+                                     std::to_string(type) + ", expected SHORT or LONG");
+        }
+        (tag == kTiffImageWidth ? width_ : height_) =
+            type == kTiffShort ? tiff16(b, 8) : tiff32(b, 8);
+        if (width_ && height_)
+            return conclude_dimensions(*width_, *height_);
+    }
+    if (--entries_left_ == 0)
+        return conclude_rejected(lacks_a_tag);
+    want(Step::tiff_entry, want_at_ + 12, 12);
+}
+
+void ImageProbe::take_gif(std::string_view b) {
+    switch (step_) {
+        case Step::gif_block:
+            switch (byte_at(b, 0)) {
+                case 0x2C:  // a frame
+                    return want(Step::gif_frame, want_at_ + 1, 9);
+                case 0x21:  // an extension: label(1), then data sub-blocks
+                    return want(Step::gif_sub_block, want_at_ + 2, 1);
+                case 0x3B:  // the trailer
+                    return conclude_dimensions(*width_, *height_);
+                default:
+                    return conclude_rejected("GIF has an unknown block " + hex_byte(byte_at(b, 0)) +
+                                             " at offset " + std::to_string(want_at_));
+            }
+        case Step::gif_frame:  // left(2) top(2) width(2) height(2) flags(1), then the local
+                               // colour table, the LZW code size(1) and data sub-blocks
+            width_ = std::max(*width_, le16(b, 0) + le16(b, 4));
+            height_ = std::max(*height_, le16(b, 2) + le16(b, 6));
+            return want(Step::gif_sub_block,
+                        want_at_ + 9 + gif_colour_table_bytes(byte_at(b, 8)) + 1, 1);
+        case Step::gif_sub_block: {  // size(1), then that many bytes; size 0 ends the blocks
+            const std::uint32_t size = byte_at(b, 0);
+            return want(size == 0 ? Step::gif_block : Step::gif_sub_block, want_at_ + 1 + size, 1);
+        }
+        default:
+            throw std::logic_error("ImageProbe: not a GIF step");
+    }
+}
+
+std::uint32_t ImageProbe::tiff16(std::string_view b, std::size_t at) const {
+    return little_endian_ ? le16(b, at) : be16(b, at);
+}
+std::uint32_t ImageProbe::tiff32(std::string_view b, std::size_t at) const {
+    return little_endian_ ? le32(b, at) : be32(b, at);
+}
+
+// Walks only go forward: `at` never lies before the bytes wanted now, so what is held of it
+// is a tail of held_.
+void ImageProbe::want(Step step, std::uint64_t at, std::size_t length) {
+    if (at < want_at_)
+        throw std::logic_error("ImageProbe: a header walk went backwards");
+    if (at < seen_) {
+        const auto dropped = static_cast<std::size_t>(at - want_at_);
+        held_size_ -= dropped;
+        std::memmove(held_, held_ + dropped, held_size_);
+    } else {
+        held_size_ = 0;
+    }
+    step_ = step;
+    want_at_ = at;
+    want_length_ = length;
+}
+
+void ImageProbe::conclude_dimensions(std::uint32_t width, std::uint32_t height) {
+    const std::string label(traits(*format_).label);
+    if (width == 0)
+        return conclude_rejected(label + " has zero width");
+    if (height == 0)
+        return conclude_rejected(label + " has zero height");
+    result_ = {ProbeStatus::ok, ImageInfo{*format_, width, height}, {}};
+}
+
+void ImageProbe::conclude_rejected(std::string reason) {
+    result_ = {ProbeStatus::rejected, std::nullopt, std::move(reason)};
+}
+
+// The upload ended before the header did. A GIF ends at its last whole frame, as decoders
+// show a truncated GIF.
+void ImageProbe::conclude_truncated() {
+    if (format_ == ImageFormat::gif && width_)
+        return conclude_dimensions(*width_, *height_);
+    conclude_rejected(std::string(traits(*format_).label) + " header truncated");
+}
+
+ProbeResult probe_image(std::string_view bytes, bool complete) {
+    ImageProbe probe;
+    ProbeResult result = probe.feed(bytes);
+    if (complete)
+        result = probe.finish();
+    return result;
+}
+
+std::optional<PolicyError> check_image_format(ImageFormat format, const ImagePolicy& policy) {
+    if (policy.allowed.contains(format))
+        return std::nullopt;
+    return PolicyError{
+        PolicyViolation::format_not_allowed,
+        std::string(format_name(format)) +
+            " images are not accepted; allowed formats: " + join_names(policy.allowed)};
 }
 
 std::optional<PolicyError> check_image_policy(const ImageInfo& image, const ImagePolicy& policy) {
-    if (!policy.allowed.contains(image.format)) {
-        return PolicyError{
-            PolicyViolation::format_not_allowed,
-            std::string(format_name(image.format)) +
-                " images are not accepted; allowed formats: " + join_names(policy.allowed)};
-    }
+    if (auto wrong_format = check_image_format(image.format, policy))
+        return wrong_format;
     if (image.pixels() > policy.max_pixels) {
         return PolicyError{PolicyViolation::too_many_pixels,
                            "image has " + std::to_string(image.pixels()) + " pixels, limit is " +

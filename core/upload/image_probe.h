@@ -1,4 +1,4 @@
-// Image probe: what an upload is (format, dimensions) from its first bytes, without decoding.
+// Image probe: what an upload is (format, dimensions) from its header, without decoding.
 #pragma once
 
 #include <cstddef>
@@ -18,10 +18,8 @@ std::string_view format_name(ImageFormat format);
 std::string_view format_extension(ImageFormat format);
 std::string_view format_mime_type(ImageFormat format);
 
-// The largest prefix probe_image() ever asks for; a header that ends beyond it is rejected.
-inline constexpr std::size_t kMaxProbePrefix = 256 * 1024;
-
-// An image the probe recognised: width and height are never zero.
+// An image the probe recognised: width and height are never zero. For a GIF they are its
+// logical screen grown to hold every frame, the canvas a decoder may have to paint.
 struct ImageInfo {
     ImageFormat format;
     std::uint32_t width;
@@ -33,7 +31,7 @@ struct ImageInfo {
 };
 
 enum class ProbeStatus {
-    need_more,     // the header goes on past the prefix; call again with more bytes
+    need_more,     // the header goes on past the bytes seen so far
     ok,            // `image` is set
     not_an_image,  // no known signature → 415 unsupported_media_type
     rejected,      // a known format with a truncated or unusable header → 422 image_rejected
@@ -45,12 +43,70 @@ struct ProbeResult {
     std::string reason;              // for not_an_image and rejected, e.g. "PNG header truncated"
 };
 
-// Probes the first bytes of an upload. `complete` says `prefix` is the whole upload, so a
-// header it cuts short is rejected rather than answered with need_more. need_more is only
-// answered while the header fits in kMaxProbePrefix bytes, so a caller growing the prefix until
-// another status comes back never needs to keep more than that (it may cut a longer prefix to
-// kMaxProbePrefix bytes). Pure; thread-safe.
-ProbeResult probe_image(std::string_view prefix, bool complete);
+// Probes an upload as its bytes pass by, in pieces of any size, keeping at most a few dozen of
+// them: the header walk skips what it does not need (a JPEG's APP segments, a TIFF's pixel data
+// before its first IFD, a GIF's frame data between frame descriptors), so it finds a header
+// wherever in the file it lies without holding the file. A GIF is walked to its trailer, so
+// every frame is measured. The answer does not depend on how the bytes are split.
+class ImageProbe {
+public:
+    // Takes the next bytes of the upload. need_more until they settle the answer; once settled,
+    // the answer stays and further bytes are ignored.
+    const ProbeResult& feed(std::string_view bytes);
+    // The upload ended: a header it cut short is rejected (a GIF ends at its last whole frame).
+    const ProbeResult& finish();
+    // The format, known from the signature before the dimensions may be.
+    std::optional<ImageFormat> format() const { return format_; }
+
+private:
+    static constexpr std::size_t kHeadBytes = 32;  // holds every signature and fixed header
+
+    enum class Step {
+        head,              // the first kHeadBytes: signature, fixed headers
+        jpeg_segment,      // 0xFF opening a segment
+        jpeg_marker,       // a fill byte or the marker code
+        jpeg_length,       // a segment's length, to skip it
+        jpeg_frame,        // a frame header: length, precision, height, width
+        tiff_entry_count,  // an IFD's entry count
+        tiff_entry,        // one IFD entry: tag, type, count, value
+        gif_block,         // a block introducer: frame, extension or trailer
+        gif_frame,         // a frame (image) descriptor
+        gif_sub_block,     // a data sub-block's size, to skip it
+    };
+
+    void read_signature();
+    void take(std::string_view wanted);
+    void take_head(std::string_view head);
+    void take_jpeg(std::string_view wanted);
+    void take_tiff(std::string_view wanted);
+    void take_gif(std::string_view wanted);
+    std::uint32_t tiff16(std::string_view bytes, std::size_t at) const;
+    std::uint32_t tiff32(std::string_view bytes, std::size_t at) const;
+    void want(Step step, std::uint64_t at, std::size_t length);
+    void conclude_dimensions(std::uint32_t width, std::uint32_t height);
+    void conclude_rejected(std::string reason);
+    void conclude_truncated();
+
+    ProbeResult result_{ProbeStatus::need_more, std::nullopt, {}};
+    std::optional<ImageFormat> format_;
+    bool complete_ = false;
+    // The walk wants `want_length_` bytes at offset `want_at_` for `step_`; held_ keeps the
+    // bytes [want_at_, seen_) once seen_ has reached want_at_.
+    Step step_ = Step::head;
+    std::uint64_t want_at_ = 0;
+    std::size_t want_length_ = kHeadBytes;
+    std::uint64_t seen_ = 0;  // bytes fed so far
+    char held_[kHeadBytes]{};
+    std::size_t held_size_ = 0;
+    // What the walk found so far.
+    bool little_endian_ = false;           // TIFF byte order
+    std::uint32_t entries_left_ = 0;       // TIFF IFD entries not yet read
+    std::optional<std::uint32_t> width_;   // TIFF ImageWidth; GIF canvas width
+    std::optional<std::uint32_t> height_;  // TIFF ImageLength; GIF canvas height
+};
+
+// Probes `bytes` at once; `complete` says they are the whole upload (else need_more may come).
+ProbeResult probe_image(std::string_view bytes, bool complete);
 
 // What uploads the gateway accepts.
 struct ImagePolicy {
@@ -70,6 +126,8 @@ struct PolicyError {
 
 // The first rule of `policy` that `image` breaks, or nothing when it is acceptable.
 std::optional<PolicyError> check_image_policy(const ImageInfo& image, const ImagePolicy& policy);
+// The format rule alone, for an upload whose format is known before its dimensions.
+std::optional<PolicyError> check_image_format(ImageFormat format, const ImagePolicy& policy);
 
 // Parses a comma-separated list of format names ("jpeg, png,webp"; case and spaces are
 // ignored). Throws std::invalid_argument naming the unknown or empty entry and the known names.

@@ -11,6 +11,7 @@ namespace visiongw::testing {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 
 constexpr std::size_t kMaxFileSize = 100000;
 // A Content-Length above this is refused before the body is read (the gateway allows 1 MiB of
@@ -118,6 +119,16 @@ TEST_F(SubmitRejectionTest, ScriptNamedJpgIsNotAnImage) {
 
 TEST_F(SubmitRejectionTest, DecompressionBombIsRejected) {
     expect_rejected(leaf_form(png_claiming(100000, 100000)), 422, "image_rejected");
+}
+
+// A GIF's pixels are its frames', not only its logical screen's.
+TEST_F(SubmitRejectionTest, GifFrameBeyondItsScreenIsADecompressionBomb) {
+    const std::string gif = "GIF89a\x01\0\x01\0\0\0\0"s +            // a 1x1 screen
+                            "\x2C\0\0\0\0\xFF\xFF\xFF\xFF\0\x02"s +  // a 65535x65535 frame
+                            "\x02\x4C\x01\0;"s;
+    const std::string message =
+        expect_rejected(pest_form("leaf.gif", "image/gif", gif), 422, "image_rejected");
+    EXPECT_NE(message.find("4294836225 pixels"), std::string::npos) << message;
 }
 
 TEST_F(SubmitRejectionTest, ZeroDimensionsAreRejected) {

@@ -4,6 +4,7 @@
 
 #include <random>
 #include <stdexcept>
+#include <vector>
 
 #include "upload_test_support.h"
 
@@ -25,7 +26,7 @@ std::string png(std::uint32_t width, std::uint32_t height) {
            "\x08\x02\0\0\0"s + be(0, 4) + be(0, 4) + "IEND" + be(0, 4);
 }
 
-std::string gif(std::uint16_t width, std::uint16_t height) {
+std::string gif_without_frames(std::uint16_t width, std::uint16_t height) {
     return "GIF89a" + le(width, 2) + le(height, 2) + "\0\0\0;"s;
 }
 
@@ -68,8 +69,48 @@ std::string tiff(bool little_endian, std::uint16_t width, std::uint32_t height) 
            n(0, 4);
 }
 
+// A TIFF as libtiff writes it: the header, `pixel_bytes` of strip data, then IFD0.
+std::string tiff_with_ifd_after(std::size_t pixel_bytes, std::uint16_t width,
+                                std::uint16_t height) {
+    return "II*\0"s + le(static_cast<std::uint32_t>(8 + pixel_bytes), 4) +
+           std::string(pixel_bytes, '\x5A') + le(2, 2) +  //
+           le(256, 2) + le(3, 2) + le(1, 4) + le(width, 2) + le(0, 2) + le(257, 2) + le(3, 2) +
+           le(1, 4) + le(height, 2) + le(0, 2) + le(0, 4);
+}
+
 std::string jpeg(std::uint16_t width, std::uint16_t height) {
     return "\xFF\xD8"s + jfif() + jpeg_frame(width, height) + jpeg_scan();
+}
+
+struct GifFrame {
+    std::uint16_t left, top, width, height;
+    std::size_t data_bytes;  // LZW data, in sub-blocks of up to 255 bytes
+};
+
+// A GIF89a with a global colour table and, per frame, a graphic control extension, a local
+// colour table and data sub-blocks; ends with the trailer.
+std::string gif(std::uint16_t width, std::uint16_t height, const std::vector<GifFrame>& frames) {
+    std::string out = "GIF89a" + le(width, 2) + le(height, 2) + "\x80\0\0"s + std::string(6, 'c');
+    for (const GifFrame& frame : frames) {
+        out += "\x21\xF9\x04\0\0\0\0\0"s;
+        out += "\x2C" + le(frame.left, 2) + le(frame.top, 2) + le(frame.width, 2) +
+               le(frame.height, 2) + "\x81" + std::string(12, 'l') + "\x02";
+        for (std::size_t left = frame.data_bytes; left > 0;) {
+            const std::size_t block = std::min<std::size_t>(left, 255);
+            out += static_cast<char>(block) + std::string(block, '\x3B');  // trailer-like bytes
+            left -= block;
+        }
+        out += '\0';
+    }
+    return out + ";";
+}
+
+// What ImageProbe answers when the whole upload arrives in pieces of `piece` bytes.
+ProbeResult probe_in_pieces(std::string_view bytes, std::size_t piece) {
+    ImageProbe probe;
+    for (; !bytes.empty(); bytes.remove_prefix(std::min(piece, bytes.size())))
+        probe.feed(bytes.substr(0, piece));
+    return probe.finish();
 }
 
 void expect_image(const std::string& bytes, ImageFormat format, std::uint32_t width,
@@ -80,6 +121,13 @@ void expect_image(const std::string& bytes, ImageFormat format, std::uint32_t wi
     EXPECT_EQ(result.image->format, format);
     EXPECT_EQ(result.image->width, width);
     EXPECT_EQ(result.image->height, height);
+    for (std::size_t piece : {1, 5, 4096}) {
+        const ProbeResult pieced = probe_in_pieces(bytes, piece);
+        ASSERT_EQ(pieced.status, ProbeStatus::ok)
+            << "in pieces of " << piece << ": " << pieced.reason;
+        EXPECT_EQ(pieced.image->width, width) << "in pieces of " << piece;
+        EXPECT_EQ(pieced.image->height, height) << "in pieces of " << piece;
+    }
 }
 
 void expect_rejected(const std::string& bytes, bool complete, const std::string& reason) {
@@ -92,7 +140,7 @@ void expect_rejected(const std::string& bytes, bool complete, const std::string&
 TEST(ImageProbe, RecognisesEachFormatWithItsDimensions) {
     expect_image(jpeg(640, 480), ImageFormat::jpeg, 640, 480);
     expect_image(png(1920, 1080), ImageFormat::png, 1920, 1080);
-    expect_image(gif(320, 200), ImageFormat::gif, 320, 200);
+    expect_image(gif_without_frames(320, 200), ImageFormat::gif, 320, 200);
     expect_image(bmp(800, 600), ImageFormat::bmp, 800, 600);
     expect_image(bmp_core(17, 9), ImageFormat::bmp, 17, 9);
     expect_image(webp_lossy(550, 368), ImageFormat::webp, 550, 368);
@@ -164,7 +212,7 @@ TEST(ImageProbe, OtherContentIsNotAnImage) {
 
 TEST(ImageProbe, RejectsZeroDimensions) {
     expect_rejected(png(0, 10), true, "PNG has zero width");
-    expect_rejected(gif(10, 0), true, "GIF has zero height");
+    expect_rejected(gif_without_frames(10, 0), true, "GIF has zero height");
     expect_rejected(jpeg(0, 10), true, "JPEG has zero width");
 }
 
@@ -175,12 +223,54 @@ TEST(ImageProbe, RejectsTruncatedHeadersOfCompleteUploads) {
     expect_rejected("\x89PNG\r\n\x1A\n", true, "PNG header truncated");
 }
 
-TEST(ImageProbe, RejectsJpegWhoseFrameHeaderLiesBeyondTheProbeLimit) {
+// Cameras write EXIF with thumbnails and ICC profiles of several hundred KiB before the frame.
+TEST(ImageProbe, FindsJpegFrameAfterMoreThanAQuarterMebibyteOfAppSegments) {
     std::string image = "\xFF\xD8"s;
-    while (image.size() <= kMaxProbePrefix)
+    while (image.size() <= 1024 * 1024)
         image += jpeg_segment('\xE2', std::string(65000, 'x'));
-    image += jpeg_frame(10, 10);
-    expect_rejected(image.substr(0, kMaxProbePrefix), false, "within the first 262144 bytes");
+    image += jpeg_frame(4000, 3000) + jpeg_scan();
+    expect_image(image, ImageFormat::jpeg, 4000, 3000);
+}
+
+// libtiff writes the strips first and IFD0 after them, at the end of the file.
+TEST(ImageProbe, FindsTiffIfdAfterThePixelData) {
+    expect_image(tiff_with_ifd_after(3 * 1024 * 1024, 1024, 768), ImageFormat::tiff, 1024, 768);
+    const std::string image = tiff_with_ifd_after(300'000, 10, 10);
+    EXPECT_EQ(probe_image(std::string_view(image).substr(0, 300'000), false).status,
+              ProbeStatus::need_more);
+    expect_rejected(image.substr(0, 300'000), true, "TIFF header truncated");
+}
+
+TEST(ImageProbe, HoldsOnlyAFewDozenBytesWhereverTheHeaderLies) {
+    EXPECT_LE(sizeof(ImageProbe), 256u);
+}
+
+TEST(ImageProbe, GifCanvasHoldsEveryFrame) {
+    expect_image(gif(64, 48, {{0, 0, 64, 48, 600}, {10, 10, 20, 20, 100}}), ImageFormat::gif, 64,
+                 48);
+    // A 1x1 logical screen does not hide a 65535x65535 frame from the pixel limit.
+    const std::string bomb = gif(1, 1, {{0, 0, 65535, 65535, 10}});
+    expect_image(bomb, ImageFormat::gif, 65535, 65535);
+    const auto error = check_image_policy(*probe_image(bomb, true).image,
+                                          ImagePolicy{40'000'000, {ImageFormat::gif}});
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->violation, PolicyViolation::too_many_pixels);
+    // Nor does a frame placed off the screen, or one after a megabyte of earlier frames.
+    expect_image(gif(100, 100, {{60000, 0, 100, 100, 50}}), ImageFormat::gif, 60100, 100);
+    expect_image(gif(100, 100, {{0, 0, 100, 100, 1'000'000}, {0, 0, 100, 50000, 10}}),
+                 ImageFormat::gif, 100, 50000);
+}
+
+TEST(ImageProbe, GifWaitsForItsTrailerAndEndsAtItsLastWholeFrame) {
+    const std::string image = gif(20, 20, {{0, 0, 20, 20, 300}, {0, 0, 40, 40, 300}});
+    const std::size_t second_frame = image.find('\x2C', image.find('\x2C') + 1);
+    EXPECT_EQ(probe_image(image.substr(0, second_frame), false).status, ProbeStatus::need_more);
+    expect_image(image.substr(0, second_frame), ImageFormat::gif, 20, 20);
+    expect_image(image.substr(0, second_frame + 10), ImageFormat::gif, 40, 40);
+    std::string unknown_block = gif(20, 20, {{0, 0, 20, 20, 300}});
+    unknown_block.back() = '\x99';
+    expect_rejected(unknown_block, true, "GIF has an unknown block 0x99 at offset");
+    expect_rejected("GIF89a\x10\0\x10\0"s, true, "GIF header truncated");
 }
 
 TEST(ImageProbe, RejectsMalformedHeaders) {
@@ -195,7 +285,8 @@ TEST(ImageProbe, RejectsMalformedHeaders) {
     odd_bmp[14] = 7;
     expect_rejected(odd_bmp, true, "unknown header size of 7 bytes");
     expect_rejected("II*\0"s + le(8, 4) + le(0, 2), true, "lacks the ImageWidth");
-    expect_rejected("II*\0"s + le(10'000'000, 4), false, "within the first 262144 bytes");
+    EXPECT_EQ(probe_image("II*\0"s + le(10'000'000, 4), false).status, ProbeStatus::need_more);
+    expect_rejected("II*\0"s + le(10'000'000, 4), true, "TIFF header truncated");
 }
 
 TEST(ImagePolicy, RejectsDecompressionBombs) {

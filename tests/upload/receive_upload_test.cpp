@@ -68,8 +68,10 @@ Part image_part(const std::string& bytes) {
 }
 
 TEST(ReceiveUpload, StoresTheImageWhateverPiecesItArrivesIn) {
-    // The header in the part's first span, and ~120 KB into the image (pieced together first).
-    for (const std::string& image : {jpeg(0, 200'000), jpeg(120'000, 100'000)}) {
+    // The header in the part's first span, ~120 KB into the image (pieced together first), and
+    // past the bytes held before storage starts (probed while the image is stored).
+    for (const std::string& image :
+         {jpeg(0, 200'000), jpeg(120'000, 100'000), jpeg(400'000, 100'000)}) {
         const std::string body = form({field("analysis_type", "pest"), image_part(image),
                                        field("confidence_threshold", "0.7")});
         for (std::size_t piece : {std::size_t{7}, std::size_t{64 * 1024}, body.size()}) {
@@ -114,6 +116,41 @@ TEST(ReceiveUpload, StartsNoStorageForWhatIsNotAnAcceptedImage) {
             EXPECT_EQ(storage.begun, 0);
         }
     }
+}
+
+// A header past the bytes held before storage starts: a format the policy refuses is refused
+// before storage starts, a bomb is refused when its header arrives, and what was written goes.
+TEST(ReceiveUpload, ProbesALateHeaderWhileStoring) {
+    const std::string late_tiff = "II*\0"s + "\x08\xA0\x06\0"s + std::string(0x6A000, 'p') +
+                                  "\x01\0"s + "\x00\x01\x04\0\x01\0\0\0"s + "\x40\0\0\0"s;
+    RecordingStorage storage;
+    const std::string body = form({image_part(late_tiff)});
+    PiecewiseSource source(body, 64 * 1024);
+    std::istream stream(&source);
+    try {
+        receive_upload(stream, body.size(), "XyZ-b0undary", storage, kLimits);
+        ADD_FAILURE() << "a TIFF was accepted by a JPEG-only policy";
+    } catch (const HttpError& error) {
+        EXPECT_EQ(error.status, 415) << error.what();
+    }
+    EXPECT_EQ(storage.begun, 0);
+
+    std::string bomb = "\xFF\xD8"s;
+    while (bomb.size() < 400'000)
+        bomb += jpeg_segment('\xE1', std::string(60000, 'm'));
+    bomb += jpeg_frame(60000, 60000) + jpeg_scan();
+    const UploadLimits limits{10 * 1024 * 1024, 4096, {40'000'000, {ImageFormat::jpeg}}};
+    const std::string bomb_body = form({image_part(bomb)});
+    PiecewiseSource bomb_source(bomb_body, 64 * 1024);
+    std::istream bomb_stream(&bomb_source);
+    try {
+        receive_upload(bomb_stream, bomb_body.size(), "XyZ-b0undary", storage, limits);
+        ADD_FAILURE() << "a 60000x60000 JPEG was accepted";
+    } catch (const HttpError& error) {
+        EXPECT_EQ(error.status, 422) << error.what();
+        EXPECT_STREQ(error.what(), "image has 3600000000 pixels, limit is 40000000");
+    }
+    EXPECT_EQ(storage.begun, 1) << "storage started once the held bytes were exhausted";
 }
 
 }  // namespace
