@@ -12,7 +12,7 @@
 #include "http/connection_guard.h"
 #include "http/json_answer.h"
 #include "http/request_body.h"
-#include "jobs/random_uuid.h"
+#include "http/request_id.h"
 
 namespace visiongw::core {
 namespace {
@@ -275,17 +275,6 @@ private:
 };
 
 }  // namespace
-
-std::string choose_request_id(const std::string& offered) {
-    bool sane = !offered.empty() && offered.size() <= 128;
-    for (char c : offered) {
-        sane = sane && (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
-                        c == ':' || c == '-');
-    }
-    if (sane)
-        return offered;
-    return random_uuid();
-}
 
 Poco::Net::HTTPRequestHandler* GatewayRequestHandlerFactory::createRequestHandler(
     const Poco::Net::HTTPServerRequest& request) {

@@ -24,8 +24,4 @@ private:
     const Router& router_;
 };
 
-// The request id to use: the client's X-Request-ID when it is sane (1–128 characters of
-// [A-Za-z0-9._:-]), else a new random one.
-std::string choose_request_id(const std::string& offered);
-
 }  // namespace visiongw::core
