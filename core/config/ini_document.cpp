@@ -63,21 +63,28 @@ IniDocument IniDocument::parse(const std::string& text, const std::string& path)
     } catch (const Poco::Exception& e) {
         throw StartupError(path + ": " + e.displayText());
     }
-    Poco::Util::AbstractConfiguration::Keys sections;
-    ini->keys(sections);
-    for (const auto& section_name : sections) {
-        Poco::Util::AbstractConfiguration::Keys keys;
-        ini->keys(section_name, keys);
-        std::string section = lower(section_name);
-        document.file_sections_.insert(section);
-        Section& values = document.sections_[section];
-        for (const auto& key : keys) {
-            values[lower(key)] = ini->getRawString(section_name + "." + key);
+    // A '.' in a section or key name nests it in Poco's key tree, where the walk below finds a
+    // branch instead of a value.
+    try {
+        Poco::Util::AbstractConfiguration::Keys sections;
+        ini->keys(sections);
+        for (const auto& section_name : sections) {
+            Poco::Util::AbstractConfiguration::Keys keys;
+            ini->keys(section_name, keys);
+            std::string section = lower(section_name);
+            document.file_sections_.insert(section);
+            Section& values = document.sections_[section];
+            for (const auto& key : keys) {
+                values[lower(key)] = ini->getRawString(section_name + "." + key);
+            }
+            if (keys.empty() && ini->hasProperty(section_name)) {
+                throw StartupError(path + ": '" + section_name +
+                                   "' is a key outside any [section]; put it under one");
+            }
         }
-        if (keys.empty() && ini->hasProperty(section_name)) {
-            throw StartupError(path + ": '" + section_name +
-                               "' is a key outside any [section]; put it under one");
-        }
+    } catch (const Poco::Exception& e) {
+        throw StartupError(path + ": " + e.displayText() +
+                           " (a section or key name with a '.' in it?)");
     }
     return document;
 }
