@@ -14,8 +14,7 @@ std::string executable_dir() {
 }  // namespace
 
 LoadedConfig load_config(const std::string& path) {
-    IniDocument document = IniDocument::load(path);
-    document.apply_environment(IniDocument::process_environment());
+    IniDocument document = IniDocument::load(path, IniDocument::process_environment());
     GatewaySettings settings = read_gateway_settings(document, executable_dir());
     return {std::move(document), std::move(settings)};
 }

@@ -9,81 +9,186 @@ namespace visiongw::core {
 namespace {
 
 constexpr visiongw_option kGateway[] = {
-    {"listen", VISIONGW_OPTION_STRING, "0.0.0.0:8080", 0, nullptr, nullptr,
-     "host:port to listen on (env VISIONGW_LISTEN)"},
-    {"threads", VISIONGW_OPTION_INT, "64", 0, "2", "4096",
-     "worker threads; each open connection holds one while it is served"},
-    {"max_queued", VISIONGW_OPTION_INT, "256", 0, "1", "65536",
-     "accepted connections that may wait for a thread; beyond that they are refused"},
-    {"keep_alive_seconds", VISIONGW_OPTION_INT, "5", 0, "0", "300",
-     "how long an idle keep-alive connection keeps its thread"},
-    {"read_timeout_seconds", VISIONGW_OPTION_INT, "30", 0, "1", "3600",
-     "a client that sends nothing for this long is cut off (slow clients)"},
-    {"header_timeout_seconds", VISIONGW_OPTION_INT, "10", 0, "1", "600",
-     "a request whose headers are not complete this long after the connection (or the previous "
-     "answer) is cut off; must exceed keep_alive_seconds"},
-    {"shutdown_grace_seconds", VISIONGW_OPTION_INT, "20", 0, "0", "3600",
-     "on SIGTERM, in-flight requests get this long to finish"},
-    {"max_event_streams", VISIONGW_OPTION_INT, "32", 0, "0", "4096",
-     "open job event streams at once; each holds a thread (beyond: 503)"},
-    {"cors_origins", VISIONGW_OPTION_STRING, "", 0, nullptr, nullptr,
-     "browser origins allowed to call the API (CORS), comma separated, e.g. "
-     "https://app.example.com; * allows any; empty: none"},
+    {.name = "listen",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "0.0.0.0:8080",
+     .env = "VISIONGW_LISTEN",
+     .description = "host:port to listen on"},
+    {.name = "threads",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "64",
+     .min = "2",
+     .max = "4096",
+     .description = "worker threads; each open connection holds one while it is served"},
+    {.name = "max_queued",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "256",
+     .min = "1",
+     .max = "65536",
+     .description =
+         "accepted connections that may wait for a thread; beyond that they are refused"},
+    {.name = "keep_alive_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "5",
+     .min = "0",
+     .max = "300",
+     .description = "how long an idle keep-alive connection keeps its thread"},
+    {.name = "read_timeout_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "30",
+     .min = "1",
+     .max = "3600",
+     .description = "a client that sends nothing for this long is cut off (slow clients)"},
+    {.name = "header_timeout_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "10",
+     .min = "1",
+     .max = "600",
+     .description = "a request whose headers are not complete this long after the connection "
+                    "(or the previous answer) is cut off; must exceed keep_alive_seconds"},
+    {.name = "shutdown_grace_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "20",
+     .min = "0",
+     .max = "3600",
+     .description = "on SIGTERM, in-flight requests get this long to finish"},
+    {.name = "max_event_streams",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "32",
+     .min = "0",
+     .max = "4096",
+     .description = "open job event streams at once; each holds a thread (beyond: 503)"},
+    {.name = "cors_origins",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .description = "browser origins allowed to call the API (CORS), comma separated, e.g. "
+                    "https://app.example.com; * allows any; empty: none"},
 };
 
+// The defaults name the plugins this build ships (set by plugins/CMakeLists.txt), so the core
+// itself names none.
 constexpr visiongw_option kPlugins[] = {
-    {"dir", VISIONGW_OPTION_STRING, "../plugins", 0, nullptr, nullptr,
-     "folder of plugin libraries; relative to the visiongw executable"},
-    {"storage", VISIONGW_OPTION_STRING, "local", 0, nullptr, nullptr, "storage backend plugin"},
-    {"queue", VISIONGW_OPTION_STRING, "rabbitmq", 0, nullptr, nullptr, "queue transport plugin"},
-    {"job_store", VISIONGW_OPTION_STRING, "redis", 0, nullptr, nullptr, "job store plugin"},
-    {"analysis", VISIONGW_OPTION_STRING, "pest, disease, comprehensive", 0, nullptr, nullptr,
-     "analysis-type validator plugins, comma separated"},
+    {.name = "dir",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "../plugins",
+     .description = "folder of plugin libraries; relative to the visiongw executable"},
+    {.name = "storage",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = VISIONGW_DEFAULT_STORAGE_PLUGIN,
+     .description = "storage backend plugin"},
+    {.name = "queue",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = VISIONGW_DEFAULT_QUEUE_PLUGIN,
+     .description = "queue transport plugin"},
+    {.name = "job_store",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = VISIONGW_DEFAULT_JOB_STORE_PLUGIN,
+     .description = "job store plugin"},
+    {.name = "analysis",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = VISIONGW_DEFAULT_ANALYSIS_PLUGINS,
+     .description = "analysis-type validator plugins, comma separated"},
 };
 
 constexpr visiongw_option kUpload[] = {
-    {"max_file_size", VISIONGW_OPTION_INT, "10485760", 0, "1", nullptr,
-     "largest image in bytes (env FILE_STORAGE_MAX_FILE_SIZE)"},
-    {"max_pixels", VISIONGW_OPTION_INT, "40000000", 0, "1", nullptr,
-     "largest width x height accepted (decompression bombs)"},
-    {"formats", VISIONGW_OPTION_STRING, "jpeg, png, webp, gif, bmp, tiff", 0, nullptr, nullptr,
-     "accepted image formats, by magic bytes"},
-    {"max_field_bytes", VISIONGW_OPTION_INT, "65536", 0, "64", "1048576",
-     "largest text form field"},
-    {"publish_timeout_ms", VISIONGW_OPTION_INT, "5000", 0, "10", "60000",
-     "how long a submit waits for the broker's confirm before answering 503"},
+    {.name = "max_file_size",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "10485760",
+     .min = "1",
+     .env = "FILE_STORAGE_MAX_FILE_SIZE",
+     .description = "largest image in bytes"},
+    {.name = "max_pixels",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "40000000",
+     .min = "1",
+     .description = "largest width x height accepted (decompression bombs)"},
+    {.name = "formats",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "jpeg, png, webp, gif, bmp, tiff",
+     .description = "accepted image formats, by magic bytes"},
+    {.name = "max_field_bytes",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "65536",
+     .min = "64",
+     .max = "1048576",
+     .description = "largest text form field"},
+    {.name = "publish_timeout_ms",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "5000",
+     .min = "10",
+     .max = "60000",
+     .description = "how long a submit waits for the broker's confirm before answering 503"},
 };
 
+constexpr const char* kLogLevels[] = {"debug", "info", "warning", "error", nullptr};
+
 constexpr visiongw_option kLog[] = {
-    {"level", VISIONGW_OPTION_STRING, "info", 0, nullptr, nullptr, "debug, info, warning or error"},
+    {.name = "level",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "info",
+     .choices = kLogLevels,
+     .description = "lowest level written"},
 };
 
 constexpr visiongw_option kAuth[] = {
-    {"enabled", VISIONGW_OPTION_BOOL, "false", 0, nullptr, nullptr,
-     "require an API key on /api routes"},
-    {"keys_file", VISIONGW_OPTION_STRING, "", 0, nullptr, nullptr,
-     "file of '<sha256-of-key> <tenant> <role>' lines; relative to the ini file"},
+    {.name = "enabled",
+     .type = VISIONGW_OPTION_BOOL,
+     .default_value = "false",
+     .description = "require an API key on /api routes"},
+    {.name = "keys_file",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .description = "file of '<sha256-of-key> <tenant> <role>' lines; relative to the ini file"},
 };
 
 constexpr visiongw_option kRateLimit[] = {
-    {"submit_per_second", VISIONGW_OPTION_DOUBLE, "0", 0, "0", nullptr,
-     "submits per second per client (API key, or address without auth); 0 = unlimited"},
-    {"submit_burst", VISIONGW_OPTION_INT, "20", 0, "1", "1000000", "submit burst size"},
-    {"read_per_second", VISIONGW_OPTION_DOUBLE, "0", 0, "0", nullptr,
-     "reads per second per client; 0 = unlimited"},
-    {"read_burst", VISIONGW_OPTION_INT, "100", 0, "1", "1000000", "read burst size"},
+    {.name = "submit_per_second",
+     .type = VISIONGW_OPTION_DOUBLE,
+     .default_value = "0",
+     .min = "0",
+     .description =
+         "submits per second per client (API key, or address without auth); 0 = unlimited"},
+    {.name = "submit_burst",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "20",
+     .min = "1",
+     .max = "1000000",
+     .description = "submit burst size"},
+    {.name = "read_per_second",
+     .type = VISIONGW_OPTION_DOUBLE,
+     .default_value = "0",
+     .min = "0",
+     .description = "reads per second per client; 0 = unlimited"},
+    {.name = "read_burst",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "100",
+     .min = "1",
+     .max = "1000000",
+     .description = "read burst size"},
 };
 
 constexpr visiongw_option kJanitor[] = {
-    {"interval_seconds", VISIONGW_OPTION_INT, "300", 0, "1", "86400",
-     "how often expired, unreferenced images are removed"},
+    {.name = "interval_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "300",
+     .min = "1",
+     .max = "86400",
+     .description = "how often expired, unreferenced images are removed"},
 };
 
 constexpr visiongw_option kHealth[] = {
-    {"vision_service_url", VISIONGW_OPTION_STRING, "", 0, nullptr, nullptr,
-     "base URL of the vision service whose /health readiness checks (env VISION_SERVICE_URL)"},
-    {"cache_ms", VISIONGW_OPTION_INT, "1000", 0, "0", "60000",
-     "readiness answers are reused this long, so probe storms do not hammer dependencies"},
+    {.name = "vision_service_url",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .env = "VISION_SERVICE_URL",
+     .description = "base URL of the vision service whose /health readiness checks"},
+    {.name = "cache_ms",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "1000",
+     .min = "0",
+     .max = "60000",
+     .description =
+         "readiness answers are reused this long, so probe storms do not hammer dependencies"},
 };
 
 std::string resolve(const std::string& base, const std::string& path) {
@@ -110,7 +215,10 @@ const std::vector<CoreSection>& core_sections() {
 }
 
 const std::set<std::string>& foreign_sections() {
-    static const std::set<std::string> sections{"worker"};
+    static const std::set<std::string> sections = [] {
+        std::vector<std::string> names = split_list(VISIONGW_FOREIGN_SECTIONS);
+        return std::set<std::string>(names.begin(), names.end());
+    }();
     return sections;
 }
 

@@ -20,7 +20,9 @@ struct CoreSection {
 
 // Every section the gateway itself reads, in the order of the sample config.
 const std::vector<CoreSection>& core_sections();
-// Sections other programs read from the same file (the reference worker's [worker]).
+// Sections other programs of this build read from the same file, which the gateway accepts
+// without reading them (the build names them: see VISIONGW_FOREIGN_SECTIONS in
+// core/CMakeLists.txt).
 const std::set<std::string>& foreign_sections();
 
 struct GatewaySettings {

@@ -2,39 +2,17 @@
 
 #include <Poco/Util/IniFileConfiguration.h>
 
+#include <unistd.h>
 #include <algorithm>
-#include <array>
 #include <cctype>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "config/startup_error.h"
 
 namespace visiongw::core {
 namespace {
-
-struct EnvironmentOverride {
-    const char* variable;
-    const char* section;
-    const char* key;
-};
-
-// The variables of the original design, and where each lands in the ini.
-constexpr std::array kOverrides{
-    EnvironmentOverride{"VISIONGW_LISTEN", "gateway", "listen"},
-    EnvironmentOverride{"FILE_STORAGE_MAX_FILE_SIZE", "upload", "max_file_size"},
-    EnvironmentOverride{"FILE_STORAGE_TEMP_DIR", "local", "root"},
-    EnvironmentOverride{"FILE_STORAGE_FILE_TTL", "local", "file_ttl_seconds"},
-    EnvironmentOverride{"REDIS_URL", "redis", "url"},
-    EnvironmentOverride{"RABBITMQ_URL", "rabbitmq", "url"},
-    EnvironmentOverride{"RABBITMQ_QUEUE_NAME", "rabbitmq", "queue"},
-    EnvironmentOverride{"RABBITMQ_EXCHANGE_NAME", "rabbitmq", "exchange"},
-    EnvironmentOverride{"RABBITMQ_ROUTING_KEY", "rabbitmq", "routing_key"},
-    EnvironmentOverride{"VISION_SERVICE_URL", "health", "vision_service_url"},
-    EnvironmentOverride{"VISION_SERVICE_URL", "worker", "vision_service_url"},
-    EnvironmentOverride{"LLM_SERVICE_URL", "worker", "llm_service_url"},
-};
 
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
@@ -44,18 +22,20 @@ std::string lower(std::string text) {
 
 }  // namespace
 
-IniDocument IniDocument::load(const std::string& path) {
+IniDocument IniDocument::load(const std::string& path, Environment environment) {
     std::ifstream file(path);
     if (!file)
         throw StartupError(path + ": cannot read the configuration file");
     std::stringstream text;
     text << file.rdbuf();
-    return parse(text.str(), path);
+    return parse(text.str(), path, std::move(environment));
 }
 
-IniDocument IniDocument::parse(const std::string& text, const std::string& path) {
+IniDocument IniDocument::parse(const std::string& text, const std::string& path,
+                               Environment environment) {
     IniDocument document;
     document.path_ = path;
+    document.environment_ = std::move(environment);
     Poco::AutoPtr<Poco::Util::IniFileConfiguration> ini;
     try {
         std::istringstream stream(text);
@@ -89,19 +69,13 @@ IniDocument IniDocument::parse(const std::string& text, const std::string& path)
     return document;
 }
 
-void IniDocument::apply_environment(const Environment& environment) {
-    for (const auto& override : kOverrides) {
-        auto it = environment.find(override.variable);
-        if (it != environment.end())
-            sections_[override.section][override.key] = it->second;
-    }
-}
-
 IniDocument::Environment IniDocument::process_environment() {
     Environment environment;
-    for (const auto& override : kOverrides) {
-        if (const char* value = std::getenv(override.variable)) {
-            environment[override.variable] = value;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        std::string_view variable(*entry);
+        auto equals = variable.find('=');
+        if (equals != std::string_view::npos) {
+            environment.emplace(variable.substr(0, equals), variable.substr(equals + 1));
         }
     }
     return environment;
@@ -113,8 +87,12 @@ const IniDocument::Section& IniDocument::section(const std::string& name) const 
     return it == sections_.end() ? kEmpty : it->second;
 }
 
-std::optional<std::string> IniDocument::value(const std::string& section,
-                                              const std::string& key) const {
+std::optional<std::string> IniDocument::value(const std::string& section, const std::string& key,
+                                              const char* env) const {
+    if (env != nullptr) {
+        if (auto it = environment_.find(env); it != environment_.end())
+            return it->second;
+    }
     const Section& values = this->section(section);
     auto it = values.find(key);
     if (it == values.end())

@@ -1,4 +1,5 @@
-// The ini file as sections of raw text values, with the environment overrides applied.
+// The ini file as sections of raw text values, and the environment whose variables option
+// tables may declare as overrides (visiongw_option.env).
 #pragma once
 
 #include <map>
@@ -15,26 +16,29 @@ public:
     using Environment = std::map<std::string, std::string>;
 
     // Reads `path`; throws StartupError naming the file when it cannot be read or parsed.
-    static IniDocument load(const std::string& path);
+    static IniDocument load(const std::string& path, Environment environment);
     // Builds a document from ini text; `path` only names it in messages.
-    static IniDocument parse(const std::string& text, const std::string& path);
+    static IniDocument parse(const std::string& text, const std::string& path,
+                             Environment environment = {});
 
-    // Applies the environment variables of the API contract (RABBITMQ_URL, REDIS_URL, ...)
-    // over the file's values; a variable that is set wins.
-    void apply_environment(const Environment& environment);
-    // The process environment, restricted to the variables apply_environment knows.
+    // Every variable of this process's environment.
     static Environment process_environment();
 
     const std::string& path() const { return path_; }
-    // Sections written in the file (not those only an override touched).
+    // Sections written in the file.
     const std::set<std::string>& file_sections() const { return file_sections_; }
+    // The keys written in the file's section `name` (environment variables add none).
     const Section& section(const std::string& name) const;
-    std::optional<std::string> value(const std::string& section, const std::string& key) const;
+    // What `key` of `section` reads: the variable `env` names when it is set (even to an empty
+    // value), else the file's value, else nothing.
+    std::optional<std::string> value(const std::string& section, const std::string& key,
+                                     const char* env = nullptr) const;
 
 private:
     std::string path_;
     std::set<std::string> file_sections_;
     std::map<std::string, Section> sections_;
+    Environment environment_;
 };
 
 }  // namespace visiongw::core

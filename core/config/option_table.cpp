@@ -41,9 +41,12 @@ std::optional<bool> parse_bool(const std::string& text) {
     return std::nullopt;
 }
 
-// Converts one raw value by its option's type and range; returns the reason it is not valid.
+// Converts one raw value by its option's type, choices and range; returns the reason it is not
+// valid.
 std::variant<sdk::OptionValue, std::string> convert(const visiongw_option& option,
                                                     const std::string& raw) {
+    if (!sdk::is_choice(option, raw))
+        return "must be " + sdk::choice_list(option) + ", got '" + raw + "'";
     auto in_range = [&](double value) -> std::optional<std::string> {
         if (option.min && value < *parse_number<double>(option.min)) {
             return std::string("must be at least ") + option.min + ", got " + raw;
@@ -105,10 +108,9 @@ sdk::PluginConfig validate_section(const IniDocument& document, const std::strin
     }
     std::map<std::string, sdk::OptionValue> values;
     for (const auto& option : table) {
-        auto it = given.find(option.name);
         std::string raw;
-        if (it != given.end()) {
-            raw = it->second;
+        if (auto value = document.value(section, option.name, option.env)) {
+            raw = *value;
         } else if (option.required) {
             throw fail(option.name, std::string("required ") + type_name(option.type) +
                                         " is missing (" + option.description + ")");
@@ -137,6 +139,10 @@ std::string describe_options(OptionTable table) {
             out << ", min " << option.min;
         if (option.max)
             out << ", max " << option.max;
+        if (option.choices)
+            out << ", one of " << sdk::choice_list(option);
+        if (option.env)
+            out << ", env " << option.env;
         out << ")\n      " << option.description << "\n";
     }
     return out.str();
@@ -144,7 +150,7 @@ std::string describe_options(OptionTable table) {
 
 std::string markdown_options(OptionTable table) {
     std::ostringstream out;
-    out << "| key | type | default | range | meaning |\n|---|---|---|---|---|\n";
+    out << "| key | type | default | values | env | meaning |\n|---|---|---|---|---|---|\n";
     for (const auto& option : table) {
         out << "| `" << option.name << "` | " << type_name(option.type) << " | ";
         if (option.required) {
@@ -153,9 +159,14 @@ std::string markdown_options(OptionTable table) {
             out << '`' << option.default_value << '`';
         }
         out << " | ";
-        if (option.min || option.max) {
+        if (option.choices) {
+            out << sdk::choice_list(option);
+        } else if (option.min || option.max) {
             out << (option.min ? option.min : "") << "…" << (option.max ? option.max : "");
         }
+        out << " | ";
+        if (option.env)
+            out << '`' << option.env << '`';
         out << " | " << option.description << " |\n";
     }
     return out.str();

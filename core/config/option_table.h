@@ -6,15 +6,18 @@
 
 #include "config/ini_document.h"
 #include "visiongw/sdk/abi.h"
+#include "visiongw/sdk/options.h"
 #include "visiongw/sdk/plugin.h"
 
 namespace visiongw::core {
 
-using OptionTable = std::span<const visiongw_option>;
+using sdk::OptionTable;
 
-// Checks `section` of the document against `table` and returns its typed values, defaults
-// filled in. Throws StartupError "FILE: [section] key: reason" for an unknown key (listing
-// the valid ones), a value of the wrong type or out of range, or a missing required key.
+// Checks `section` of the document against `table` and returns its typed values: each option's
+// environment variable (`env`) when it is set, else the file's value, else its default. Throws
+// StartupError "FILE: [section] key: reason" for an unknown key (listing the valid ones), a
+// value of the wrong type, out of range or not one of its `choices` (listing them), or a
+// missing required key.
 sdk::PluginConfig validate_section(const IniDocument& document, const std::string& section,
                                    OptionTable table);
 

@@ -10,31 +10,29 @@
 namespace visiongw::plugins {
 
 // The option table every default analysis type declares, with that type's defaults.
-#define VISIONGW_ANALYSIS_OPTIONS(THRESHOLD, PROMPT_LIMIT, DESCRIPTION)                        \
-    {                                                                                          \
-        {"confidence_threshold",                                                               \
-         VISIONGW_OPTION_DOUBLE,                                                               \
-         THRESHOLD,                                                                            \
-         0,                                                                                    \
-         "0",                                                                                  \
-         "1",                                                                                  \
-         "default confidence_threshold when a submit does not give one"},                      \
-            {"return_details", VISIONGW_OPTION_BOOL,    "false", 0, nullptr,                   \
-             nullptr,          "default return_details"},                                      \
-            {"custom_prompt_max_length",                                                       \
-             VISIONGW_OPTION_INT,                                                              \
-             PROMPT_LIMIT,                                                                     \
-             0,                                                                                \
-             "0",                                                                              \
-             "100000",                                                                         \
-             "longest custom_prompt accepted, in characters (0: custom_prompt not accepted)"}, \
-            {"description",                                                                    \
-             VISIONGW_OPTION_STRING,                                                           \
-             DESCRIPTION,                                                                      \
-             0,                                                                                \
-             nullptr,                                                                          \
-             nullptr,                                                                          \
-             "what this analysis type answers, for people"},                                   \
+#define VISIONGW_ANALYSIS_OPTIONS(THRESHOLD, PROMPT_LIMIT, DESCRIPTION)                            \
+    {                                                                                              \
+        {.name = "confidence_threshold",                                                           \
+         .type = VISIONGW_OPTION_DOUBLE,                                                           \
+         .default_value = THRESHOLD,                                                               \
+         .min = "0",                                                                               \
+         .max = "1",                                                                               \
+         .description = "default confidence_threshold when a submit does not give one"},           \
+            {.name = "return_details",                                                             \
+             .type = VISIONGW_OPTION_BOOL,                                                         \
+             .default_value = "false",                                                             \
+             .description = "default return_details"},                                             \
+            {.name = "custom_prompt_max_length",                                                   \
+             .type = VISIONGW_OPTION_INT,                                                          \
+             .default_value = PROMPT_LIMIT,                                                        \
+             .min = "0",                                                                           \
+             .max = "100000",                                                                      \
+             .description =                                                                        \
+                 "longest custom_prompt accepted, in characters (0: custom_prompt not accepted)"}, \
+            {.name = "description",                                                                \
+             .type = VISIONGW_OPTION_STRING,                                                       \
+             .default_value = DESCRIPTION,                                                         \
+             .description = "what this analysis type answers, for people"},                        \
     }
 
 // Defines a whole analysis-type plugin library: its option table, class and exports.
@@ -42,7 +40,7 @@ namespace visiongw::plugins {
     namespace {                                                                   \
     constexpr visiongw_option kOptions[] =                                        \
         VISIONGW_ANALYSIS_OPTIONS(THRESHOLD, PROMPT_LIMIT, DESCRIPTION);          \
-    class CLASS : public visiongw::plugins::AnalysisTypeValidator {               \
+    class CLASS : public visiongw::plugins::AnalysisTypeValidator {              \
     public:                                                                       \
         CLASS() : AnalysisTypeValidator(NAME) {}                                  \
     };                                                                            \

@@ -5,15 +5,26 @@
 namespace {
 
 constexpr visiongw_option kOptions[] = {
-    {"root", VISIONGW_OPTION_STRING, "/var/lib/visiongw/files", 0, nullptr, nullptr,
-     "Folder that holds the blobs (created if missing); the FILE_STORAGE_TEMP_DIR environment "
-     "variable overrides it"},
-    {"file_ttl_seconds", VISIONGW_OPTION_INT, "86400", 0, "1", nullptr,
-     "Seconds a blob is kept after its last upload; FILE_STORAGE_FILE_TTL overrides it"},
-    {"min_free_bytes", VISIONGW_OPTION_INT, "104857600", 0, "0", nullptr,
-     "Uploads are refused as storage full while the filesystem has less free space"},
-    {"fsync", VISIONGW_OPTION_BOOL, "false", 0, nullptr, nullptr,
-     "Flush each blob to disk before publishing it"},
+    {.name = "root",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "/var/lib/visiongw/files",
+     .env = "FILE_STORAGE_TEMP_DIR",
+     .description = "Folder that holds the blobs (created if missing)"},
+    {.name = "file_ttl_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "86400",
+     .min = "1",
+     .env = "FILE_STORAGE_FILE_TTL",
+     .description = "Seconds a blob is kept after its last upload"},
+    {.name = "min_free_bytes",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "104857600",
+     .min = "0",
+     .description = "Uploads are refused as storage full while the filesystem has less free space"},
+    {.name = "fsync",
+     .type = VISIONGW_OPTION_BOOL,
+     .default_value = "false",
+     .description = "Flush each blob to disk before publishing it"},
 };
 
 }  // namespace

@@ -5,17 +5,31 @@
 namespace {
 
 constexpr visiongw_option kOptions[] = {
-    {"url", VISIONGW_OPTION_STRING, "redis://127.0.0.1:6379/0", 0, nullptr, nullptr,
-     "Redis server as redis://[:password@]host:port[/db]; the REDIS_URL environment variable "
-     "overrides it"},
-    {"ttl_seconds", VISIONGW_OPTION_INT, "86400", 0, "1", nullptr,
-     "Seconds a job record lives after its last write"},
-    {"pool_size", VISIONGW_OPTION_INT, "16", 0, "1", "64",
-     "Most connections to Redis open at once"},
-    {"timeout_ms", VISIONGW_OPTION_INT, "2000", 0, "10", nullptr,
-     "Longest wait for a free connection, to connect, and for each reply"},
-    {"key_prefix", VISIONGW_OPTION_STRING, "visiongw:", 0, nullptr, nullptr,
-     "Prefix of every key the store writes"},
+    {.name = "url",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "redis://127.0.0.1:6379/0",
+     .env = "REDIS_URL",
+     .description = "Redis server as redis://[:password@]host:port[/db]"},
+    {.name = "ttl_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "86400",
+     .min = "1",
+     .description = "Seconds a job record lives after its last write"},
+    {.name = "pool_size",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "16",
+     .min = "1",
+     .max = "64",
+     .description = "Most connections to Redis open at once"},
+    {.name = "timeout_ms",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "2000",
+     .min = "10",
+     .description = "Longest wait for a free connection, to connect, and for each reply"},
+    {.name = "key_prefix",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "visiongw:",
+     .description = "Prefix of every key the store writes"},
 };
 
 }  // namespace

@@ -84,6 +84,48 @@ TEST_F(CliTest, DescribesAPluginsOptions) {
     EXPECT_EQ(result.out, "redis " + redis.version + " (job_store plugin, " + redis.path +
                               ")\noptions of [redis]:\n" + core::describe_options(redis.options));
     EXPECT_NE(result.out.find("  url (string"), std::string::npos) << result.out;
+    EXPECT_NE(result.out.find(", env REDIS_URL)"), std::string::npos) << result.out;
+}
+
+TEST_F(CliTest, DescribesAPluginsChoicesAndEnvironmentVariables) {
+    GatewayRun result = run("--describe-plugin rabbitmq --config=" + write_ini());
+    ASSERT_EQ(result.status, 0) << result.err;
+    EXPECT_NE(result.out.find("  queue_type (string, default classic, one of classic or quorum)"),
+              std::string::npos)
+        << result.out;
+    EXPECT_NE(result.out.find("  url (string, default amqp://guest:guest@127.0.0.1:5672/, env "
+                              "RABBITMQ_URL)"),
+              std::string::npos)
+        << result.out;
+}
+
+TEST_F(CliTest, ConfigReferenceShowsChoicesAndEnvironmentVariables) {
+    GatewayRun result = run("--config-reference --config=" + write_ini());
+    ASSERT_EQ(result.status, 0) << result.err;
+    for (const std::string row :
+         {"| `listen` | string | `0.0.0.0:8080` |  | `VISIONGW_LISTEN` | host:port to listen on |",
+          "| `level` | string | `info` | debug, info, warning or error |  | lowest level written |",
+          "| `queue_type` | string | `classic` | classic or quorum |  | job queue type |",
+          "| `root` | string | `/var/lib/visiongw/files` |  | `FILE_STORAGE_TEMP_DIR` |"}) {
+        EXPECT_NE(result.out.find(row), std::string::npos) << row << "\n" << result.out;
+    }
+}
+
+TEST_F(CliTest, AValueOutsideAPluginsChoicesIsOneLineNamingThem) {
+    std::string ini = write_ini("[rabbitmq]\nqueue_type = stream\n");
+    GatewayRun result = run("--check-config --config=" + ini);
+    EXPECT_EQ(result.status, kConfigFailure);
+    EXPECT_EQ(result.err, "visiongw: " + ini +
+                              ": [rabbitmq] queue_type: must be classic or quorum, got 'stream'\n");
+}
+
+TEST_F(CliTest, AnEnvironmentVariableReachesItsPluginInTheBinary) {
+    std::string ini = write_ini("[redis]\nurl = redis://127.0.0.1:6379/0\n");
+    GatewayRun result = run("--check-config --config=" + ini, "REDIS_URL=http://elsewhere/");
+    EXPECT_EQ(result.status, kConfigFailure);
+    EXPECT_EQ(result.err, "visiongw: " + ini +
+                              ": [redis] redis url 'http://elsewhere/': scheme must be redis "
+                              "(expected redis://[:password@]host:port[/db])\n");
 }
 
 TEST_F(CliTest, UnknownPluginKeyIsOneLineNamingFileSectionAndKey) {

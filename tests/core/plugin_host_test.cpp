@@ -101,6 +101,14 @@ TEST(PluginHostTest, RefusesALibraryOfAnotherAbiVersion) {
                   std::to_string(VISIONGW_SDK_ABI_VERSION));
 }
 
+TEST(PluginHostTest, RefusesALibraryOfThePreviousAbiVersion) {
+    // Built against version 1, whose option entries lack `choices` and `env`.
+    EXPECT_EQ(startup_error_of([] { PluginHost host(fixture_dir("old_abi")); }),
+              "plugin " + fixture_library("old_abi", "veteran") +
+                  ": built for SDK ABI version 1, this gateway has version " +
+                  std::to_string(VISIONGW_SDK_ABI_VERSION));
+}
+
 TEST(PluginHostTest, RefusesALibraryWithoutHandshake) {
     EXPECT_EQ(startup_error_of([] { PluginHost host(fixture_dir("no_handshake")); }),
               "plugin " + fixture_library("no_handshake", "anonymous") +

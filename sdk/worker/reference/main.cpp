@@ -19,12 +19,17 @@ void print_usage() {
     std::cout << "usage: visiongw-worker [--config PATH]   (default etc/visiongw.ini)\n\n"
                  "Reads [rabbitmq] and [log] level (shared with the gateway) and [worker]:\n";
     for (const auto& option : reference::worker_options()) {
-        std::cout << "  " << option.key << " (default '" << option.default_value
-                  << "'): " << option.description << "\n";
+        std::cout << "  " << option.name << " (default '" << option.default_value << "'";
+        if (option.env != nullptr)
+            std::cout << ", env " << option.env;
+        std::cout << "): " << option.description << "\n";
     }
-    std::cout << "Environment overrides: RABBITMQ_URL, RABBITMQ_QUEUE_NAME, "
-                 "RABBITMQ_EXCHANGE_NAME, RABBITMQ_ROUTING_KEY, VISION_SERVICE_URL, "
-                 "LLM_SERVICE_URL.\n";
+    std::cout << "Environment overrides of [rabbitmq]:";
+    for (const auto& option : reference::rabbitmq_keys()) {
+        if (option.env != nullptr)
+            std::cout << " " << option.name << " " << option.env;
+    }
+    std::cout << "\n";
 }
 
 }  // namespace

@@ -10,34 +10,131 @@
 namespace visiongw::worker::reference {
 namespace {
 
-// One ini section with the environment overriding some of its keys.
+constexpr const char* kAnalyzers[] = {"builtin", "http", nullptr};
+constexpr const char* kQueueTypes[] = {"classic", "quorum", nullptr};
+
+constexpr visiongw_option kWorkerOptions[] = {
+    {.name = "analyzer",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "builtin",
+     .choices = kAnalyzers,
+     .description = "builtin (colour statistics, no service) or http"},
+    {.name = "concurrency",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "1",
+     .min = "1",
+     .max = "256",
+     .description = "jobs run at once (and the job queue prefetch)"},
+    {.name = "max_retries",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "3",
+     .min = "0",
+     .max = "100",
+     .description = "further attempts after a retryable failure"},
+    {.name = "retry_backoff_ms",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "500",
+     .min = "0",
+     .max = "3600000",
+     .description = "wait before the first retry; doubles each time"},
+    {.name = "max_analysis_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "600",
+     .min = "1",
+     .max = "86400",
+     .description = "bound of one attempt; keep below RabbitMQ's consumer_timeout"},
+    {.name = "vision_service_url",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .env = "VISION_SERVICE_URL",
+     .description = "http analyzer: where the image is POSTed"},
+    {.name = "llm_service_url",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .env = "LLM_SERVICE_URL",
+     .description = "http analyzer: where comprehensive jobs' prompts go (optional)"},
+    {.name = "http_timeout_ms",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "10000",
+     .min = "1",
+     .max = "3600000",
+     .description = "http analyzer: connect/send/receive timeout of each call"},
+};
+
+// The keys of the gateway's [rabbitmq] the worker reads, with their environment overrides (the
+// rabbitmq plugin declares the same) and ranges; their defaults are Topology's. The gateway's
+// other keys there are ignored.
+constexpr visiongw_option kRabbitmqKeys[] = {
+    {.name = "url", .type = VISIONGW_OPTION_STRING, .env = "RABBITMQ_URL", .description = "broker"},
+    {.name = "exchange",
+     .type = VISIONGW_OPTION_STRING,
+     .env = "RABBITMQ_EXCHANGE_NAME",
+     .description = "direct exchange of job messages"},
+    {.name = "queue",
+     .type = VISIONGW_OPTION_STRING,
+     .env = "RABBITMQ_QUEUE_NAME",
+     .description = "job queue"},
+    {.name = "routing_key",
+     .type = VISIONGW_OPTION_STRING,
+     .env = "RABBITMQ_ROUTING_KEY",
+     .description = "routing key of job messages"},
+    {.name = "queue_type",
+     .type = VISIONGW_OPTION_STRING,
+     .choices = kQueueTypes,
+     .description = "job queue type"},
+    {.name = "delivery_limit",
+     .type = VISIONGW_OPTION_INT,
+     .min = "1",
+     .max = "1000000",
+     .description = "deliveries before a quorum queue dead-letters a job"},
+    {.name = "message_ttl_ms",
+     .type = VISIONGW_OPTION_INT,
+     .min = "0",
+     .max = "4294967295",
+     .description = "job message time-to-live"},
+    {.name = "events_exchange", .type = VISIONGW_OPTION_STRING, .description = "event exchange"},
+    {.name = "events_queue", .type = VISIONGW_OPTION_STRING, .description = "event queue"},
+    {.name = "cancel_exchange",
+     .type = VISIONGW_OPTION_STRING,
+     .description = "cancellation exchange"},
+    {.name = "cancel_stream", .type = VISIONGW_OPTION_STRING, .description = "cancellation stream"},
+    {.name = "cancel_retention",
+     .type = VISIONGW_OPTION_STRING,
+     .description = "how long cancellations are remembered"},
+};
+
+const visiongw_option* find_option(sdk::OptionTable table, const std::string& key) {
+    auto it = std::find_if(table.begin(), table.end(),
+                           [&](const visiongw_option& option) { return key == option.name; });
+    return it == table.end() ? nullptr : &*it;
+}
+
+// One ini section read through an option table: a key's environment variable (`env`) when it
+// is set and not empty, else the ini, else the caller's fallback.
 class Section {
 public:
-    Section(const Poco::Util::AbstractConfiguration& ini, std::string path, std::string name)
-        : ini_(ini), path_(std::move(path)), name_(std::move(name)) {}
+    Section(const Poco::Util::AbstractConfiguration& ini, std::string path, std::string name,
+            sdk::OptionTable table)
+        : ini_(ini), path_(std::move(path)), name_(std::move(name)), table_(table) {}
 
-    // The value from `env` when it is set and not empty, else from the ini, else `fallback`.
-    std::string text(const std::string& key, const std::string& fallback,
-                     const char* env = nullptr) const {
-        if (env != nullptr) {
-            if (const char* value = std::getenv(env); value != nullptr && *value != '\0') {
-                return value;
-            }
-        }
+    std::string text(const std::string& key, const std::string& fallback) const {
+        if (const char* env = set_variable(key))
+            return env;
         return ini_.getRawString(name_ + "." + key, fallback);
     }
 
     // A non-empty name.
-    std::string name(const std::string& key, const std::string& fallback,
-                     const char* env = nullptr) const {
-        std::string value = text(key, fallback, env);
+    std::string name(const std::string& key, const std::string& fallback) const {
+        std::string value = text(key, fallback);
         if (value.empty())
-            throw error(key, "must not be empty", env);
+            throw error(key, "must not be empty");
         return value;
     }
 
-    std::int64_t integer(const std::string& key, const std::string& fallback, std::int64_t min,
-                         std::int64_t max) const {
+    // An integer within the table's min and max of `key`.
+    std::int64_t integer(const std::string& key, const std::string& fallback) const {
+        const visiongw_option& option = *find_option(table_, key);
+        const std::int64_t min = std::stoll(option.min), max = std::stoll(option.max);
         const std::string value = text(key, fallback);
         std::int64_t number = 0;
         auto [end, status] = std::from_chars(value.data(), value.data() + value.size(), number);
@@ -49,49 +146,60 @@ public:
         return number;
     }
 
-    WorkerConfigError error(const std::string& key, const std::string& reason,
-                            const char* env = nullptr) const {
+    // One of the table's choices of `key`.
+    std::string choice(const std::string& key, const std::string& fallback) const {
+        const visiongw_option& option = *find_option(table_, key);
+        const std::string value = text(key, fallback);
+        if (!sdk::is_choice(option, value))
+            throw error(key, "must be " + sdk::choice_list(option) + ", got '" + value + "'");
+        return value;
+    }
+
+    // "FILE: [section] key (from VARIABLE): reason", naming the variable when it set the value.
+    WorkerConfigError error(const std::string& key, const std::string& reason) const {
         std::string source;
-        if (env != nullptr && std::getenv(env) != nullptr && *std::getenv(env) != '\0') {
-            source = std::string(" (from ") + env + ")";
-        }
+        if (set_variable(key) != nullptr)
+            source = std::string(" (from ") + find_option(table_, key)->env + ")";
         return WorkerConfigError(path_ + ": [" + name_ + "] " + key + source + ": " + reason);
     }
 
 private:
+    // The value of `key`'s environment variable when the table declares one that is set and
+    // not empty.
+    const char* set_variable(const std::string& key) const {
+        const visiongw_option* option = find_option(table_, key);
+        if (option == nullptr || option->env == nullptr)
+            return nullptr;
+        const char* value = std::getenv(option->env);
+        return value != nullptr && *value != '\0' ? value : nullptr;
+    }
+
     const Poco::Util::AbstractConfiguration& ini_;
     std::string path_;
     std::string name_;
+    sdk::OptionTable table_;
 };
 
 const char* worker_default(const std::string& key) {
-    const auto& options = worker_options();
-    return std::find_if(options.begin(), options.end(),
-                        [&](const WorkerOption& option) { return key == option.key; })
-        ->default_value;
+    return find_option(kWorkerOptions, key)->default_value;
 }
 
 void read_rabbitmq(const Section& section, WorkerOptions& options) {
-    options.amqp_url = section.text("url", options.amqp_url, "RABBITMQ_URL");
+    options.amqp_url = section.text("url", options.amqp_url);
     try {
         amqp::parse_broker_url(options.amqp_url);
     } catch (const std::invalid_argument& e) {
-        throw section.error("url", e.what(), "RABBITMQ_URL");
+        throw section.error("url", e.what());
     }
     Topology& topology = options.topology;
-    topology.exchange = section.name("exchange", topology.exchange, "RABBITMQ_EXCHANGE_NAME");
-    topology.queue = section.name("queue", topology.queue, "RABBITMQ_QUEUE_NAME");
-    topology.routing_key =
-        section.name("routing_key", topology.routing_key, "RABBITMQ_ROUTING_KEY");
-    try {
-        topology.queue_type = amqp::parse_queue_type(section.text("queue_type", "classic"));
-    } catch (const std::invalid_argument& e) {
-        throw section.error("queue_type", e.what());
-    }
+    topology.exchange = section.name("exchange", topology.exchange);
+    topology.queue = section.name("queue", topology.queue);
+    topology.routing_key = section.name("routing_key", topology.routing_key);
+    topology.queue_type = amqp::parse_queue_type(section.choice("queue_type", "classic"));
     topology.delivery_limit =
-        section.integer("delivery_limit", std::to_string(topology.delivery_limit), 1, 1'000'000);
-    topology.message_ttl_ms = section.integer(
-        "message_ttl_ms", std::to_string(topology.message_ttl_ms), 0, 4'294'967'295);
+        section.integer("delivery_limit", std::to_string(topology.delivery_limit));
+    topology.message_ttl_ms =
+        section.integer("message_ttl_ms", std::to_string(topology.message_ttl_ms));
     topology.events_exchange = section.name("events_exchange", topology.events_exchange);
     topology.events_queue = section.name("events_queue", topology.events_queue);
     topology.cancel_exchange = section.name("cancel_exchange", topology.cancel_exchange);
@@ -109,32 +217,25 @@ void read_worker(const Poco::Util::AbstractConfiguration& ini, const Section& se
     Poco::Util::AbstractConfiguration::Keys keys;
     ini.keys("worker", keys);
     for (const std::string& key : keys) {
-        const auto& options = worker_options();
-        if (std::none_of(options.begin(), options.end(),
-                         [&](const WorkerOption& option) { return key == option.key; })) {
+        if (find_option(kWorkerOptions, key) == nullptr) {
             std::string valid;
-            for (const auto& option : options)
-                valid += (valid.empty() ? "" : ", ") + std::string(option.key);
+            for (const auto& option : kWorkerOptions)
+                valid += (valid.empty() ? "" : ", ") + std::string(option.name);
             throw section.error(key, "unknown key; the valid keys are " + valid);
         }
     }
-    auto integer = [&](const char* key, std::int64_t min, std::int64_t max) {
-        return section.integer(key, worker_default(key), min, max);
-    };
-    config.analyzer = section.text("analyzer", worker_default("analyzer"));
-    if (config.analyzer != "builtin" && config.analyzer != "http") {
-        throw section.error("analyzer", "must be builtin or http, got '" + config.analyzer + "'");
-    }
+    auto integer = [&](const char* key) { return section.integer(key, worker_default(key)); };
+    config.analyzer = section.choice("analyzer", worker_default("analyzer"));
     WorkerOptions& worker = config.worker;
-    worker.concurrency = static_cast<int>(integer("concurrency", 1, 256));
-    worker.max_retries = static_cast<int>(integer("max_retries", 0, 100));
-    worker.retry_backoff = std::chrono::milliseconds(integer("retry_backoff_ms", 0, 3'600'000));
-    worker.max_analysis = std::chrono::seconds(integer("max_analysis_seconds", 1, 86'400));
-    config.http.timeout = std::chrono::milliseconds(integer("http_timeout_ms", 1, 3'600'000));
-    config.http.vision_service_url = section.text(
-        "vision_service_url", worker_default("vision_service_url"), "VISION_SERVICE_URL");
+    worker.concurrency = static_cast<int>(integer("concurrency"));
+    worker.max_retries = static_cast<int>(integer("max_retries"));
+    worker.retry_backoff = std::chrono::milliseconds(integer("retry_backoff_ms"));
+    worker.max_analysis = std::chrono::seconds(integer("max_analysis_seconds"));
+    config.http.timeout = std::chrono::milliseconds(integer("http_timeout_ms"));
+    config.http.vision_service_url =
+        section.text("vision_service_url", worker_default("vision_service_url"));
     config.http.llm_service_url =
-        section.text("llm_service_url", worker_default("llm_service_url"), "LLM_SERVICE_URL");
+        section.text("llm_service_url", worker_default("llm_service_url"));
     if (config.analyzer != "http")
         return;
     if (config.http.vision_service_url.empty()) {
@@ -144,8 +245,7 @@ void read_worker(const Poco::Util::AbstractConfiguration& ini, const Section& se
         HttpAnalyzer{config.http};
     } catch (const std::invalid_argument& e) {
         const bool llm = std::string(e.what()).rfind("llm_service_url", 0) == 0;
-        throw section.error(llm ? "llm_service_url" : "vision_service_url", e.what(),
-                            llm ? "LLM_SERVICE_URL" : "VISION_SERVICE_URL");
+        throw section.error(llm ? "llm_service_url" : "vision_service_url", e.what());
     }
 }
 
@@ -161,19 +261,12 @@ LogLevel read_log_level(const Section& section) {
 
 }  // namespace
 
-const std::vector<WorkerOption>& worker_options() {
-    static const std::vector<WorkerOption> options{
-        {"analyzer", "builtin", "builtin (colour statistics, no service) or http"},
-        {"concurrency", "1", "jobs run at once (and the job queue prefetch)"},
-        {"max_retries", "3", "further attempts after a retryable failure"},
-        {"retry_backoff_ms", "500", "wait before the first retry; doubles each time"},
-        {"max_analysis_seconds", "600",
-         "bound of one attempt; keep below RabbitMQ's consumer_timeout"},
-        {"vision_service_url", "", "http analyzer: where the image is POSTed"},
-        {"llm_service_url", "", "http analyzer: where comprehensive jobs' prompts go (optional)"},
-        {"http_timeout_ms", "10000", "http analyzer: connect/send/receive timeout of each call"},
-    };
-    return options;
+sdk::OptionTable worker_options() {
+    return kWorkerOptions;
+}
+
+sdk::OptionTable rabbitmq_keys() {
+    return kRabbitmqKeys;
 }
 
 ReferenceWorkerConfig load_worker_config(const std::string& path) {
@@ -184,9 +277,9 @@ ReferenceWorkerConfig load_worker_config(const std::string& path) {
         throw WorkerConfigError(path + ": cannot read the configuration: " + e.displayText());
     }
     ReferenceWorkerConfig config;
-    read_rabbitmq(Section(*ini, path, "rabbitmq"), config.worker);
-    read_worker(*ini, Section(*ini, path, "worker"), config);
-    config.log_level = read_log_level(Section(*ini, path, "log"));
+    read_rabbitmq(Section(*ini, path, "rabbitmq", kRabbitmqKeys), config.worker);
+    read_worker(*ini, Section(*ini, path, "worker", kWorkerOptions), config);
+    config.log_level = read_log_level(Section(*ini, path, "log", {}));
     return config;
 }
 

@@ -7,18 +7,16 @@
 #include <vector>
 
 #include "http_analyzer.h"
+#include "visiongw/sdk/options.h"
 #include "visiongw/worker/worker.h"
 
 namespace visiongw::worker::reference {
 
-// One `[worker]` option: the table the loader checks keys against and `--help` prints.
-struct WorkerOption {
-    const char* key;
-    const char* default_value;
-    const char* description;
-};
-
-const std::vector<WorkerOption>& worker_options();
+// The `[worker]` options, with their defaults, ranges, choices and environment overrides: the
+// table the loader checks keys and values against and `--help` prints.
+sdk::OptionTable worker_options();
+// The keys of the gateway's `[rabbitmq]` the worker reads, with their environment overrides.
+sdk::OptionTable rabbitmq_keys();
 
 // What stops start-up; what() is one line naming the file, section, key and reason.
 class WorkerConfigError : public std::runtime_error {
@@ -34,9 +32,8 @@ struct ReferenceWorkerConfig {
 };
 
 // Reads `path`; keys of `[rabbitmq]` and `[log]` the worker does not use belong to the gateway
-// and are ignored, unknown keys of `[worker]` are errors. Overrides: RABBITMQ_URL,
-// RABBITMQ_QUEUE_NAME, RABBITMQ_EXCHANGE_NAME, RABBITMQ_ROUTING_KEY, VISION_SERVICE_URL,
-// LLM_SERVICE_URL. Throws WorkerConfigError.
+// and are ignored, unknown keys of `[worker]` are errors. An environment variable the tables
+// declare (`env`) overrides its key when it is set and not empty. Throws WorkerConfigError.
 ReferenceWorkerConfig load_worker_config(const std::string& path);
 
 }  // namespace visiongw::worker::reference

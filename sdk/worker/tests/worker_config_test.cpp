@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "json_log.h"
@@ -126,6 +127,32 @@ TEST_F(WorkerConfigTest, EnvironmentOverridesTheIni) {
     EXPECT_EQ(config.worker.topology.routing_key, "env.key");
     EXPECT_EQ(config.http.vision_service_url, "http://env-vision/analyze");
     EXPECT_EQ(config.http.llm_service_url, "http://env-llm/ask");
+}
+
+TEST_F(WorkerConfigTest, TheTablesDeclareTheContractsVariables) {
+    std::map<std::string, std::string> declared;
+    for (const auto& option : reference::worker_options()) {
+        if (option.env != nullptr)
+            declared[option.env] = std::string("worker.") + option.name;
+    }
+    for (const auto& option : reference::rabbitmq_keys()) {
+        if (option.env != nullptr)
+            declared[option.env] = std::string("rabbitmq.") + option.name;
+    }
+    EXPECT_EQ(declared, (std::map<std::string, std::string>{
+                            {"VISION_SERVICE_URL", "worker.vision_service_url"},
+                            {"LLM_SERVICE_URL", "worker.llm_service_url"},
+                            {"RABBITMQ_URL", "rabbitmq.url"},
+                            {"RABBITMQ_QUEUE_NAME", "rabbitmq.queue"},
+                            {"RABBITMQ_EXCHANGE_NAME", "rabbitmq.exchange"},
+                            {"RABBITMQ_ROUTING_KEY", "rabbitmq.routing_key"}}));
+}
+
+TEST_F(WorkerConfigTest, AnEmptyVariableLeavesTheIniValue) {
+    ScopedEnvironment environment;
+    environment.set("RABBITMQ_QUEUE_NAME", "");
+    EXPECT_EQ(load_worker_config(ini("[rabbitmq]\nqueue = ini.queue\n")).worker.topology.queue,
+              "ini.queue");
 }
 
 TEST_F(WorkerConfigTest, UnknownWorkerKeyStopsStartUpNamingFileSectionAndKey) {
