@@ -1,6 +1,6 @@
 #include "analysis_validator.h"
 
-namespace visiongw::plugins {
+namespace visiongw::analysis {
 
 void AnalysisTypeValidator::configure(const sdk::PluginConfig& config, sdk::PluginContext&) {
     description_ = config.get_string("description");
@@ -20,4 +20,4 @@ sdk::ValidatedParameters AnalysisTypeValidator::validate(
     return sdk::validate_by_spec(specs_, fields);
 }
 
-}  // namespace visiongw::plugins
+}  // namespace visiongw::analysis

@@ -7,7 +7,7 @@
 
 #include "visiongw/sdk/analysis.h"
 
-namespace visiongw::plugins {
+namespace visiongw::analysis {
 
 // The option table every default analysis type declares, with that type's defaults.
 #define VISIONGW_ANALYSIS_OPTIONS(THRESHOLD, PROMPT_LIMIT, DESCRIPTION)                            \
@@ -40,7 +40,7 @@ namespace visiongw::plugins {
     namespace {                                                                   \
     constexpr visiongw_option kOptions[] =                                        \
         VISIONGW_ANALYSIS_OPTIONS(THRESHOLD, PROMPT_LIMIT, DESCRIPTION);          \
-    class CLASS : public visiongw::plugins::AnalysisTypeValidator {              \
+    class CLASS : public visiongw::analysis::AnalysisTypeValidator {              \
     public:                                                                       \
         CLASS() : AnalysisTypeValidator(NAME) {}                                  \
     };                                                                            \
@@ -66,4 +66,4 @@ private:
     std::vector<sdk::ParameterSpec> specs_;
 };
 
-}  // namespace visiongw::plugins
+}  // namespace visiongw::analysis

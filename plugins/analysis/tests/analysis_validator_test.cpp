@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace visiongw::plugins {
+namespace visiongw::analysis {
 namespace {
 
 class NullLog : public sdk::PluginLog {
@@ -66,4 +66,4 @@ TEST(AnalysisValidator, IgnoresUndeclaredFields) {
 }
 
 }  // namespace
-}  // namespace visiongw::plugins
+}  // namespace visiongw::analysis
