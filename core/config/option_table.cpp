@@ -41,12 +41,9 @@ std::optional<bool> parse_bool(const std::string& text) {
     return std::nullopt;
 }
 
-// Converts one raw value by its option's type, choices and range; returns the reason it is not
-// valid.
+// Converts one raw value by its option's type and range; returns the reason it is not valid.
 std::variant<sdk::OptionValue, std::string> convert(const visiongw_option& option,
                                                     const std::string& raw) {
-    if (!sdk::is_choice(option, raw))
-        return "must be " + sdk::choice_list(option) + ", got '" + raw + "'";
     auto in_range = [&](double value) -> std::optional<std::string> {
         if (option.min && value < *parse_number<double>(option.min)) {
             return std::string("must be at least ") + option.min + ", got " + raw;
@@ -119,6 +116,8 @@ sdk::PluginConfig validate_section(const IniDocument& document, const std::strin
         } else {
             continue;
         }
+        if (!sdk::is_choice(option, raw))
+            throw fail(option.name, "must be " + sdk::choice_list(option) + ", got '" + raw + "'");
         auto converted = convert(option, raw);
         if (auto* why = std::get_if<std::string>(&converted))
             throw fail(option.name, *why);
