@@ -74,12 +74,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const IniDocument::Environment environment = environment_of(input.take_until('\0'));
     std::optional<IniDocument> document;
     try {
-        document = IniDocument::parse(std::string(input.rest()), kPath);
+        document = IniDocument::parse(std::string(input.rest()), kPath, environment);
     } catch (const StartupError& e) {
         require_names_the_file(e);
         return 0;
     }
-    document->apply_environment(environment);
     for (const auto& section : visiongw::core::core_sections()) {
         try {
             const auto config =
