@@ -61,10 +61,18 @@ int serve_gateway(const std::string& config_path,
         params->setKeepAliveTimeout(Poco::Timespan(settings.keep_alive_seconds, 0));
         params->setTimeout(Poco::Timespan(settings.read_timeout_seconds, 0));
         params->setMaxKeepAliveRequests(10000);
-        ConnectionGuard guard(std::chrono::seconds(settings.header_timeout_seconds));
+        ConnectionGuard guard(
+            ConnectionLimits{
+                .header_timeout = std::chrono::seconds(settings.header_timeout_seconds),
+                .body_grace = std::chrono::seconds(settings.body_grace_seconds),
+                .body_rate_window = std::chrono::seconds(settings.body_rate_window_seconds),
+                .min_body_rate = settings.min_body_rate,
+                .max_per_client = static_cast<std::size_t>(settings.max_connections_per_client)},
+            *log);
         Poco::Net::TCPServer server(
             guard.connection_factory(params, new GatewayRequestHandlerFactory(gateway, router)),
             pool, socket, params);
+        guard.attach(server);
         server.start();
         gateway.janitor.start(std::chrono::seconds(settings.janitor_interval_seconds),
                               [&gateway](const std::string& error) {

@@ -33,9 +33,10 @@ double rounded_to_microsecond(double ms) {
 void drain(std::istream& body) {
     char buffer[16384];
     std::streamsize total = 0;
-    auto deadline = std::chrono::steady_clock::now() + kDrainTime;
+    // One deadline for the whole drain, kept by the connection's guard even within a read.
+    ConnectionGuard::body_deadline(std::chrono::steady_clock::now() + kDrainTime);
     try {
-        while (body && total < kDrainBytes && std::chrono::steady_clock::now() < deadline) {
+        while (body && total < kDrainBytes) {
             body.read(buffer, sizeof buffer);
             total += body.gcount();
         }
@@ -287,7 +288,6 @@ Poco::Net::HTTPRequestHandler* GatewayRequestHandlerFactory::createRequestHandle
         // Any status but 200 keeps Poco from sending "100 Continue".
         request.response().setStatus(Poco::Net::HTTPResponse::HTTP_REQUEST_ENTITY_TOO_LARGE);
     }
-    ConnectionGuard::request_started();
     // Poco's pooled connection threads are named once, as top -H and perf show them.
     thread_local const bool named = pthread_setname_np(pthread_self(), "vgw-http") == 0;
     static_cast<void>(named);

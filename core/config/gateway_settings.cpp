@@ -46,6 +46,35 @@ constexpr visiongw_option kGateway[] = {
      .max = "600",
      .description = "a request whose headers are not complete this long after the connection "
                     "(or the previous answer) is cut off; must exceed keep_alive_seconds"},
+    {.name = "body_grace_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "10",
+     .min = "1",
+     .max = "600",
+     .description = "a request body may take this long to get going before min_body_rate applies"},
+    {.name = "min_body_rate",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "1024",
+     .min = "0",
+     .max = "1073741824",
+     .description = "slowest request body accepted after the grace, in bytes a second, for uploads "
+                    "and for the drain of an unread body alike (a slower one is cut off); 0: no "
+                    "minimum"},
+    {.name = "body_rate_window_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "5",
+     .min = "1",
+     .max = "600",
+     .description = "a body ahead of min_body_rate may then pause at most this long (a burst buys "
+                    "no long silence)"},
+    {.name = "max_connections_per_client",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "16",
+     .min = "0",
+     .max = "4095",
+     .description = "connections one client address may have open (or waiting) at once; beyond it "
+                    "503 and the connection is closed; must be below threads; 0: no cap (behind a "
+                    "proxy, which is one address: cap there)"},
     {.name = "shutdown_grace_seconds",
      .type = VISIONGW_OPTION_INT,
      .default_value = "20",
@@ -287,6 +316,15 @@ GatewaySettings read_gateway_settings(const IniDocument& document,
         throw fail("[gateway] header_timeout_seconds",
                    "must exceed keep_alive_seconds (" + std::to_string(s.keep_alive_seconds) +
                        "), or idle keep-alive connections would be cut as slow clients");
+    }
+    s.body_grace_seconds = static_cast<int>(gateway.get_int("body_grace_seconds"));
+    s.min_body_rate = static_cast<std::uint64_t>(gateway.get_int("min_body_rate"));
+    s.body_rate_window_seconds = static_cast<int>(gateway.get_int("body_rate_window_seconds"));
+    s.max_connections_per_client = static_cast<int>(gateway.get_int("max_connections_per_client"));
+    if (s.max_connections_per_client >= s.threads) {
+        throw fail("[gateway] max_connections_per_client",
+                   "must be below threads (" + std::to_string(s.threads) +
+                       "), or one client could take every thread");
     }
     s.shutdown_grace_seconds = static_cast<int>(gateway.get_int("shutdown_grace_seconds"));
     s.max_event_streams = static_cast<int>(gateway.get_int("max_event_streams"));

@@ -33,6 +33,10 @@ struct GatewaySettings {
     int keep_alive_seconds = 5;
     int read_timeout_seconds = 30;
     int header_timeout_seconds = 10;
+    int body_grace_seconds = 10;
+    std::uint64_t min_body_rate = 1024;  // bytes a second; 0: none
+    int body_rate_window_seconds = 5;
+    int max_connections_per_client = 16;  // 0: no cap
     int shutdown_grace_seconds = 20;
     int max_event_streams = 32;
     std::vector<std::string> cors_origins;  // empty: no CORS; {"*"}: any origin

@@ -19,13 +19,16 @@ void send_json(HttpCall& call, int status, const std::string& body) {
     out.flush();
 }
 
+std::string error_json(std::string_view code, std::string_view message,
+                       std::string_view request_id) {
+    return "{\"error\":{\"code\":" + json_quote(code) + ",\"message\":" + json_quote(message) +
+           ",\"request_id\":" + json_quote(request_id) + "}}";
+}
+
 void send_error(HttpCall& call, const HttpError& error) {
     for (const auto& [name, value] : error.headers)
         call.response.set(name, value);
-    send_json(call, error.status,
-              "{\"error\":{\"code\":" + json_quote(error.code) +
-                  ",\"message\":" + json_quote(error.what()) +
-                  ",\"request_id\":" + json_quote(call.request_id) + "}}");
+    send_json(call, error.status, error_json(error.code, error.what(), call.request_id));
 }
 
 }  // namespace visiongw::core

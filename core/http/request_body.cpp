@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "http/connection_guard.h"
+
 namespace visiongw::core {
 namespace {
 
@@ -20,24 +22,48 @@ struct SessionBuffer : Poco::Net::HTTPSession {
 
 }  // namespace
 
-RequestBody::RequestBody(Poco::Net::HTTPServerRequest& request) : stream_(&request.stream()) {
-    auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
-    if (served == nullptr || !request.hasContentLength() || request.getContentLength64() <= 0 ||
-        request.getChunkedTransferEncoding()) {
+RequestBody::RequestBody(Poco::Net::HTTPServerRequest& request) : stream_(this) {
+    const bool chunked = request.getChunkedTransferEncoding();
+    if (!chunked && !(request.hasContentLength() && request.getContentLength64() > 0)) {
+        ended_ = true;
         return;
     }
-    const auto declared = static_cast<std::uint64_t>(request.getContentLength64());
-    if (SessionBuffer::bytes(served->session()) >= declared)
+    poco_ = request.stream().rdbuf();
+    if (chunked)
+        return;
+    length_known_ = true;
+    remaining_ = static_cast<std::uint64_t>(request.getContentLength64());
+    auto* served = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+    if (served == nullptr || SessionBuffer::bytes(served->session()) >= remaining_)
         return;  // all read already, maybe with a pipelined request after it: Poco's stream
+    poco_ = nullptr;
     socket_ = &served->socket();
     served->session().drainBuffer(read_ahead_);
-    remaining_ = declared - read_ahead_.size();
+    remaining_ -= read_ahead_.size();
     setg(read_ahead_.begin(), read_ahead_.begin(), read_ahead_.end());  // served first
-    own_stream_ = std::make_unique<std::istream>(this);
-    stream_ = own_stream_.get();
+}
+
+void RequestBody::end() {
+    if (!ended_) {
+        ended_ = true;
+        ConnectionGuard::body_ended();
+    }
 }
 
 std::size_t RequestBody::receive(char* destination, std::size_t count) {
+    if (ended_ || count == 0)
+        return 0;
+    ConnectionGuard::body_reading();
+    const std::size_t received = socket_ != nullptr ? receive_from_socket(destination, count)
+                                                    : receive_from_poco(destination, count);
+    ConnectionGuard::body_received(received);
+    // Ended: nothing of the body is left on the connection (the reader may still hold some).
+    if (received == 0 || (length_known_ && remaining_ == 0))
+        end();
+    return received;
+}
+
+std::size_t RequestBody::receive_from_socket(char* destination, std::size_t count) {
     const auto wanted = static_cast<int>(std::min<std::uint64_t>({remaining_, count, kBlockBytes}));
     if (wanted == 0)
         return 0;
@@ -50,9 +76,27 @@ std::size_t RequestBody::receive(char* destination, std::size_t count) {
     return static_cast<std::size_t>(received);
 }
 
+// What Poco's stream holds, or one fill of its buffer (one read of the connection): a slow body
+// is counted as it arrives, not once a large read completes.
+std::size_t RequestBody::receive_from_poco(char* destination, std::size_t count) {
+    if (length_known_)
+        count = static_cast<std::size_t>(std::min<std::uint64_t>(count, remaining_));
+    if (count == 0)
+        return 0;
+    std::streamsize available = poco_->in_avail();
+    if (available <= 0) {
+        if (traits_type::eq_int_type(poco_->sgetc(), traits_type::eof()))
+            return 0;
+        available = std::max<std::streamsize>(poco_->in_avail(), 1);
+    }
+    const std::streamsize taken =
+        poco_->sgetn(destination, std::min<std::streamsize>(available, count));
+    if (length_known_)
+        remaining_ -= static_cast<std::uint64_t>(taken);
+    return static_cast<std::size_t>(taken);
+}
+
 RequestBody::int_type RequestBody::underflow() {
-    if (remaining_ == 0)
-        return traits_type::eof();
     if (!block_)
         block_ = std::make_unique_for_overwrite<char[]>(kBlockBytes);
     const std::size_t received = receive(block_.get(), kBlockBytes);
@@ -62,7 +106,7 @@ RequestBody::int_type RequestBody::underflow() {
     return traits_type::to_int_type(*gptr());
 }
 
-// What is buffered first, then recv() into `destination` until `count` bytes or the body's end.
+// What is buffered first, then reads into `destination` until `count` bytes or the body's end.
 std::streamsize RequestBody::xsgetn(char* destination, std::streamsize count) {
     std::streamsize done = std::min<std::streamsize>(count, egptr() - gptr());
     if (done > 0) {
@@ -80,7 +124,9 @@ std::streamsize RequestBody::xsgetn(char* destination, std::streamsize count) {
 }
 
 std::streamsize RequestBody::showmanyc() {
-    return remaining_ > 0 ? static_cast<std::streamsize>(remaining_) : -1;
+    if (ended_)
+        return -1;
+    return length_known_ && remaining_ > 0 ? static_cast<std::streamsize>(remaining_) : 0;
 }
 
 }  // namespace visiongw::core
