@@ -261,6 +261,7 @@ private:
             // The client is gone; it is still logged.
         }
         session.setKeepAlive(false);
+        linger();
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         guard_.log().write(sdk::LogLevel::info, "request",
                            {{"request_id", request_id},
@@ -270,6 +271,30 @@ private:
                             {"duration_ms", std::round(ms * 1000) / 1000},
                             {"code", refusal.code},
                             {"client", serving->slot->client}});
+    }
+
+    // After a refusal, reads and drops what the client still sends for a moment (at most
+    // 200 ms and 64 KiB): closing with unread bytes would reset the connection, and the client
+    // could lose the answer before it reads it.
+    void linger() {
+        try {
+            socket().shutdownSend();
+            const auto end = Clock::now() + std::chrono::milliseconds(200);
+            char ignored[4096];
+            for (std::size_t total = 0; total < 64 * 1024;) {
+                const auto left =
+                    std::chrono::duration_cast<std::chrono::microseconds>(end - Clock::now());
+                if (left.count() <= 0)
+                    return;
+                socket().setReceiveTimeout(Poco::Timespan(left.count()));
+                const int received = socket().receiveBytes(ignored, sizeof ignored);
+                if (received <= 0)
+                    return;
+                total += static_cast<std::size_t>(received);
+            }
+        } catch (const Poco::Exception&) {
+            // Timed out, or the client is gone: either way, done.
+        }
     }
 
     ConnectionGuard& guard_;
