@@ -30,6 +30,18 @@ double rounded_to_microsecond(double ms) {
     return std::round(ms * 1000) / 1000;
 }
 
+// The method as a metric label: one of HTTP's own, else "other". Labels come from closed sets
+// (this, route templates, status codes), so no request can add a series.
+std::string method_label(const std::string& method) {
+    static constexpr std::string_view kKnown[] = {"GET",   "HEAD",  "POST",    "PUT",    "DELETE",
+                                                  "PATCH", "TRACE", "CONNECT", "OPTIONS"};
+    for (std::string_view known : kKnown) {
+        if (method == known)
+            return std::string(known);
+    }
+    return "other";
+}
+
 void drain(std::istream& body) {
     char buffer[16384];
     std::streamsize total = 0;
@@ -250,7 +262,7 @@ private:
         int status = static_cast<int>(call.response.getStatus());
         gateway_.metrics.requests
             .with({{"route", call.route},
-                   {"method", call.request.getMethod()},
+                   {"method", method_label(call.request.getMethod())},
                    {"status", std::to_string(status)}})
             .increment();
         gateway_.metrics.request_seconds.with({{"route", call.route}}).observe(seconds);

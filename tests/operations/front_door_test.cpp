@@ -13,6 +13,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -404,6 +405,41 @@ TEST_F(FrontDoorTest, AContentLengthThatIsNotANumberIs400) {
                                   "POST /health HTTP/1.1\r\nContent-Length: 3\r\n"
                                   "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"),
                       400, "malformed_request");
+}
+
+TEST_F(FrontDoorTest, MetricLabelsComeFromAClosedSet) {
+    start_gateway();
+    const auto series = [&] {
+        std::size_t count = 0;
+        for (const auto& sample : scrape(gateway()).samples)
+            count += sample.name == "visiongw_http_requests_total";
+        return count;
+    };
+    const std::size_t before = series();
+    for (int i = 0; i < 40; ++i) {
+        const std::string n = std::to_string(i);
+        raw_request(
+            gateway().port(),
+            "INVENTED" + n + " /health HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n");
+        raw_request(
+            gateway().port(),
+            "GET /no/such/path/" + n + " HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n");
+    }
+    const std::set<std::string> known{"GET",   "HEAD",  "POST",    "PUT",     "DELETE",
+                                      "PATCH", "TRACE", "CONNECT", "OPTIONS", "other"};
+    const Exposition metrics = scrape(gateway());
+    for (const auto& sample : metrics.samples) {
+        if (sample.name != "visiongw_http_requests_total")
+            continue;
+        EXPECT_TRUE(known.count(sample.labels.at("method"))) << sample.labels.at("method");
+        EXPECT_FALSE(sample.labels.at("route").starts_with("/no/such"))
+            << sample.labels.at("route");
+    }
+    // The 80 requests fall in two series at most: (unmatched, other, 405), (unmatched, GET, 404).
+    EXPECT_LE(series(), before + 3);
+    EXPECT_EQ(metrics.value("visiongw_http_requests_total",
+                            {{"route", "unmatched"}, {"method", "other"}, {"status", "405"}}),
+              40);
 }
 
 }  // namespace
