@@ -1,32 +1,26 @@
-// Shared by the core tests: where the fixture plugins are, a scratch folder, the message of an
-// expected StartupError, and one run of the real visiongw binary.
+// Shared by the core tests: where the fixture plugins are, the message of an expected
+// StartupError, UUIDs, and one run of the real visiongw binary.
 #pragma once
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "config/startup_error.h"
 #include "gateway_process.h"
+#include "jobs/job_id.h"
 
 namespace visiongw::testing {
 
-// Whether `text` is a random (version 4) UUID in lower-case text form. (No std::regex: GCC 12
-// warns inside it under the sanitizers.)
+// Whether `text` is a random (version 4) UUID in lower-case text form: a job id by the core's
+// own check_job_id, with the version digit 4.
 inline bool is_uuid(const std::string& text) {
-    if (text.size() != 36 || text[14] != '4')
+    try {
+        core::check_job_id(text);
+    } catch (const std::exception&) {
         return false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-        char c = text[i];
-        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            return false;
     }
-    return true;
+    return text[14] == '4';
 }
 
 // The folder of one fixture case (see fixtures/CMakeLists.txt).
@@ -50,42 +44,6 @@ std::string startup_error_of(Action&& action) {
     ADD_FAILURE() << "no StartupError was thrown";
     return {};
 }
-
-// A fresh folder under the temp dir, removed with its content on destruction.
-class ScratchDir {
-public:
-    ScratchDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "visiongw-core-test-XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr)
-            throw std::runtime_error("cannot make a scratch folder");
-        path_ = pattern;
-    }
-    ~ScratchDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    ScratchDir(const ScratchDir&) = delete;
-    ScratchDir& operator=(const ScratchDir&) = delete;
-
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-
-    // Writes `text` to the file `name` and returns its path.
-    std::string write(const std::string& name, const std::string& text) const {
-        std::ofstream(file(name)) << text;
-        return file(name);
-    }
-    std::string read(const std::string& name) const {
-        std::ifstream in(file(name));
-        std::stringstream text;
-        text << in.rdbuf();
-        return text.str();
-    }
-
-private:
-    std::string path_;
-};
 
 // What one run of the visiongw binary did.
 struct GatewayRun {

@@ -1,6 +1,5 @@
 // HTTP behaviour of a real visiongw process (needs the test Redis and RabbitMQ): error shape,
 // request ids, health, and a second gateway on the same port.
-#include <Poco/JSON/Parser.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 #include <Poco/Util/Application.h>
@@ -12,6 +11,7 @@
 #include <string>
 
 #include "core_testing.h"
+#include "json_object.h"
 
 namespace visiongw::testing {
 namespace {
@@ -55,8 +55,7 @@ std::string raw_request(const std::string& method, const std::string& path,
 
 // The `error` object of an API error answer.
 Poco::JSON::Object::Ptr error_of(const HttpAnswer& answer) {
-    auto body = Poco::JSON::Parser().parse(answer.body).extract<Poco::JSON::Object::Ptr>();
-    return body->getObject("error");
+    return parse_object(answer.body)->getObject("error");
 }
 
 class GatewayHttpTest : public ::testing::Test {

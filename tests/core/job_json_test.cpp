@@ -2,15 +2,14 @@
 // a client put in its filename or prompt.
 #include "jobs/job_json.h"
 
-#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
+
+#include "json_object.h"
 
 namespace visiongw::core {
 namespace {
 
-Poco::JSON::Object::Ptr parsed(const std::string& json) {
-    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-}
+using visiongw::testing::parse_object;
 
 const std::string kAwkward = "a \"quoted\" \\ back\\slash, tab\t, newline\n, \x01 and caf\xc3\xa9";
 
@@ -28,7 +27,7 @@ TEST(JobJson, ParametersKeepTheirTypesAndAnyText) {
                                                             {"return_details", true},
                                                             {"custom_prompt", kAwkward},
                                                             {"unset", sdk::ParamValue{}}};
-    auto object = parsed(parameters_json(parameters));
+    auto object = parse_object(parameters_json(parameters));
     EXPECT_EQ(object->getValue<double>("confidence_threshold"), 0.6);
     EXPECT_TRUE(object->getValue<bool>("return_details"));
     EXPECT_EQ(object->getValue<std::string>("custom_prompt"), kAwkward);
@@ -37,7 +36,7 @@ TEST(JobJson, ParametersKeepTheirTypesAndAnyText) {
 }
 
 TEST(JobJson, FileObjectCarriesTheFacts) {
-    auto file = parsed(file_json(upload_of_leaf(), true));
+    auto file = parse_object(file_json(upload_of_leaf(), true));
     EXPECT_EQ(file->getValue<std::string>("sha256"), std::string(64, 'e'));
     EXPECT_EQ(file->getValue<std::uint64_t>("size"), 123456789012u);
     EXPECT_EQ(file->getValue<std::string>("format"), "webp");
@@ -51,8 +50,8 @@ TEST(JobJson, QueueMessageParsesBackToItsFields) {
     record.id = "0b7a5d0e-5d1c-4c1a-9d35-3f0a3c4c9e11";
     record.analysis_type = "disease";
     record.created_at = "2026-11-28T21:00:00Z";
-    auto message = parsed(job_message_json(record, upload_of_leaf(), "/srv/files/ee/ee/x.webp",
-                                           {{"confidence_threshold", 0.25}}));
+    auto message = parse_object(job_message_json(
+        record, upload_of_leaf(), "/srv/files/ee/ee/x.webp", {{"confidence_threshold", 0.25}}));
     EXPECT_EQ(message->getValue<int>("schema_version"), 1);
     EXPECT_EQ(message->getValue<std::string>("job_id"), record.id);
     EXPECT_EQ(message->getValue<std::string>("analysis_type"), "disease");
@@ -73,7 +72,7 @@ TEST(JobJson, QueueMessageParsesBackToItsFields) {
 TEST(JobJson, BytesThatAreNotUtf8BecomeReplacementCharacters) {
     ReceivedUpload upload = upload_of_leaf();
     upload.original_filename = "leaf\xff\xfe.jpg";
-    auto message = parsed(job_message_json(sdk::JobRecord{}, upload, "/f", {}));
+    auto message = parse_object(job_message_json(sdk::JobRecord{}, upload, "/f", {}));
     EXPECT_EQ(message->getObject("metadata")->getValue<std::string>("original_filename"),
               "leaf\xEF\xBF\xBD\xEF\xBF\xBD.jpg");
 }

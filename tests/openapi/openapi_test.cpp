@@ -3,7 +3,6 @@
 // path templates, and each operation's security and responses fit the route's access class.
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 
 #include "app/openapi_document.h"
 #include "app/routes.h"
+#include "json_object.h"
 
 namespace visiongw::core {
 namespace {
@@ -27,7 +27,7 @@ const std::set<std::string> kOperationKeys{"get",     "put",  "post",  "delete",
                                            "options", "head", "patch", "trace"};
 
 Object::Ptr served_document() {
-    return Poco::JSON::Parser().parse(std::string(kOpenApiDocument)).extract<Object::Ptr>();
+    return testing::parse_object(std::string(kOpenApiDocument));
 }
 
 std::string lower(std::string text) {

@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
+#include "files.h"
 #include "visiongw/sdk/errors.h"
 
 namespace visiongw::core {
@@ -86,9 +86,8 @@ TEST(ApiKeysTest, BadLinesNameFileLineAndReason) {
 }
 
 TEST(ApiKeysTest, LoadsAFileAndNamesItInErrors) {
-    const auto dir = std::filesystem::temp_directory_path() /
-                     ("visiongw-api-keys-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
+    testing::ScratchDir scratch;
+    const std::filesystem::path dir = scratch.path();
     const auto good = dir / "good.keys";
     const auto bad = dir / "bad.keys";
     std::ofstream(good) << kAbcHash << " acme client\n";
@@ -109,7 +108,6 @@ TEST(ApiKeysTest, LoadsAFileAndNamesItInErrors) {
         EXPECT_EQ(std::string(e.what()),
                   (dir / "missing.keys").string() + ": cannot read: No such file or directory");
     }
-    std::filesystem::remove_all(dir);
 }
 
 TEST(ApiKeysTest, ExtractsThePresentedKey) {

@@ -1,7 +1,6 @@
 #include "ops/json_log.h"
 
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -11,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "json_object.h"
 #include "visiongw/sdk/errors.h"
 
 namespace visiongw::core {
@@ -43,9 +43,7 @@ bool is_rfc3339_utc_millis(const std::string& time) {
     return true;
 }
 
-Poco::JSON::Object::Ptr parse_line(const std::string& line) {
-    return Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
-}
+using visiongw::testing::parse_object;
 
 TEST(JsonLogTest, WritesOneJsonObjectPerLineWithFields) {
     std::ostringstream out;
@@ -61,7 +59,7 @@ TEST(JsonLogTest, WritesOneJsonObjectPerLineWithFields) {
 
     const auto lines = lines_of(out.str());
     ASSERT_EQ(lines.size(), 1u);
-    const auto object = parse_line(lines[0]);
+    const auto object = parse_object(lines[0]);
     EXPECT_TRUE(is_rfc3339_utc_millis(object->getValue<std::string>("time")));
     EXPECT_EQ(object->getValue<std::string>("level"), "info");
     EXPECT_EQ(object->getValue<std::string>("message"), "request served");
@@ -85,7 +83,7 @@ TEST(JsonLogTest, EscapesStringsAndReplacesInvalidUtf8) {
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_NE(lines[0].find(R"(\u0007)"), std::string::npos);
     EXPECT_NE(lines[0].find(R"(\u0000)"), std::string::npos);
-    const auto object = parse_line(lines[0]);
+    const auto object = parse_object(lines[0]);
     const std::string expected =
         std::string("quote\" back\\ nl\n tab\t bell\x07 nul") + '\0' +
         " ok\xC3\xA9 bad\xEF\xBF\xBD\xEF\xBF\xBD over\xEF\xBF\xBD\xEF\xBF\xBD "
@@ -100,7 +98,7 @@ TEST(JsonLogTest, NonFiniteNumbersBecomeNull) {
     std::ostringstream out;
     JsonLog log(out);
     log.write(LogLevel::info, "m", {{"ratio", std::numeric_limits<double>::infinity()}});
-    EXPECT_TRUE(parse_line(lines_of(out.str()).at(0))->isNull("ratio"));
+    EXPECT_TRUE(parse_object(lines_of(out.str()).at(0))->isNull("ratio"));
 }
 
 TEST(JsonLogTest, FiltersBelowTheConfiguredLevel) {
@@ -113,8 +111,8 @@ TEST(JsonLogTest, FiltersBelowTheConfiguredLevel) {
 
     const auto lines = lines_of(out.str());
     ASSERT_EQ(lines.size(), 2u);
-    EXPECT_EQ(parse_line(lines[0])->getValue<std::string>("level"), "warning");
-    EXPECT_EQ(parse_line(lines[1])->getValue<std::string>("level"), "error");
+    EXPECT_EQ(parse_object(lines[0])->getValue<std::string>("level"), "warning");
+    EXPECT_EQ(parse_object(lines[1])->getValue<std::string>("level"), "error");
     EXPECT_FALSE(log.enabled(LogLevel::info));
     EXPECT_TRUE(log.enabled(LogLevel::error));
 }
@@ -139,7 +137,7 @@ TEST(JsonLogTest, PluginLinesAreTaggedWithThePlugin) {
     sdk::PluginLog& as_sdk = plugin_log;
     as_sdk.write(LogLevel::warning, "broker reconnected");
 
-    const auto object = parse_line(lines_of(out.str()).at(0));
+    const auto object = parse_object(lines_of(out.str()).at(0));
     EXPECT_EQ(object->getValue<std::string>("plugin"), "rabbitmq");
     EXPECT_EQ(object->getValue<std::string>("message"), "broker reconnected");
     EXPECT_EQ(object->getValue<std::string>("level"), "warning");
@@ -167,7 +165,7 @@ TEST(JsonLogTest, ConcurrentWritersProduceWholeLines) {
     ASSERT_EQ(lines.size(), static_cast<std::size_t>(kThreads * kLines));
     std::vector<int> next_seq(kThreads, 0);
     for (const auto& line : lines) {
-        const auto object = parse_line(line);
+        const auto object = parse_object(line);
         const int writer = object->getValue<int>("writer");
         EXPECT_EQ(object->getValue<std::string>("message"),
                   std::string(200, static_cast<char>('a' + writer)));

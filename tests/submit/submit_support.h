@@ -1,6 +1,6 @@
 // Helpers of the submit tests: what a gateway holds (files, records, queued messages), a test
-// consumer of its job queue, a worker-event publisher, unusual HTTP clients (chunked, cut short,
-// curl with Expect: 100-continue) and guards that stop RabbitMQ or Redis for one test.
+// consumer of its job queue, a worker-event publisher and unusual HTTP clients (chunked, cut
+// short, curl with Expect: 100-continue).
 #pragma once
 
 #include <Poco/JSON/Object.h>
@@ -15,16 +15,17 @@
 #include <string>
 
 #include "amqp/amqp_connection.h"
-#include "amqp/topology.h"
+#include "broker_control.h"
 #include "eventually.h"
+#include "files.h"
 #include "gateway_process.h"
+#include "json_object.h"
+#include "redis_control.h"
 
 namespace visiongw::testing {
 
 inline constexpr const char* kAnalyzePath = "/api/v1/vision/analyze";
 
-Poco::JSON::Object::Ptr parse_object(const std::string& json);
-std::string sha256_hex(const std::string& bytes);
 // A PNG of `make_png(4, 4)` whose IHDR (with a correct CRC) claims `width` x `height`.
 std::string png_claiming(std::uint32_t width, std::uint32_t height);
 
@@ -40,12 +41,7 @@ Footprint operator-(const Footprint& later, const Footprint& earlier);
 Footprint footprint_of(const GatewayProcess& gateway);
 void PrintTo(const Footprint& footprint, std::ostream* out);
 
-// The exchange and queue names of the gateway's generated ini.
-amqp::Topology topology_of(const GatewayProcess& gateway);
-amqp::AmqpConnection connect_broker();
-// Deletes the gateway's exchanges, queues and Redis keys; call once it stopped.
-void remove_service_state(const GatewayProcess& gateway);
-// Stops the gateway (when it runs), removes its queues, exchanges and keys, and resets it.
+// Stops the gateway (when it runs) and resets it, which removes its queues, exchanges and keys.
 void stop_and_clean(std::unique_ptr<GatewayProcess>& gateway);
 
 // A form with analysis type `pest` and `image` as `leaf.png`.
@@ -82,28 +78,6 @@ private:
 
 // Publishes a worker event (a JSON object text) to the gateway's event exchange.
 void publish_worker_event(const GatewayProcess& gateway, const std::string& event);
-
-// Stops the test broker's application for its lifetime (`rabbitmqctl stop_app`/`start_app`).
-class BrokerOutage {
-public:
-    BrokerOutage();
-    ~BrokerOutage();
-    BrokerOutage(const BrokerOutage&) = delete;
-    BrokerOutage& operator=(const BrokerOutage&) = delete;
-};
-
-// Shuts the test Redis down for its lifetime, then starts it again as scripts/lib/common.sh
-// does, in the same folder. Its data is lost.
-class RedisOutage {
-public:
-    RedisOutage();
-    ~RedisOutage();
-    RedisOutage(const RedisOutage&) = delete;
-    RedisOutage& operator=(const RedisOutage&) = delete;
-
-private:
-    std::string state_dir_;
-};
 
 // One gateway for all tests of a suite (each ctest process runs one test, so one per test
 // there), removed with its broker objects and Redis keys afterwards.

@@ -3,12 +3,9 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/ServerSocket.h>
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -17,31 +14,20 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
+#include "broker_control.h"
+#include "redis_control.h"
 #include "test_services.h"
 
 extern char** environ;
 
 namespace visiongw::testing {
 namespace {
-
-std::string random_suffix() {
-    static std::mt19937_64 random{std::random_device{}()};
-    static constexpr char kDigits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    std::string text;
-    for (int i = 0; i < 10; ++i)
-        text += kDigits[random() % 36];
-    return text;
-}
-
-int free_port() {
-    Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-    return socket.address().port();
-}
 
 void put_u32(std::string& out, std::uint32_t value) {
     for (int shift = 24; shift >= 0; shift -= 8)
@@ -141,79 +127,14 @@ std::string gateway_binary() {
     return build_dir() + "/bin/visiongw";
 }
 
-pid_t spawn_logged(std::vector<std::string> arguments, std::vector<std::string> environment,
-                   const std::string& log_path) {
-    auto pointers = [](std::vector<std::string>& texts) {
-        std::vector<char*> result;
-        for (auto& text : texts)
-            result.push_back(text.data());
-        result.push_back(nullptr);
-        return result;
-    };
-    std::vector<char*> argv = pointers(arguments);
-    std::vector<char*> envp = pointers(environment);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    pid_t pid = -1;
-    int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0)
-        throw std::runtime_error("cannot start " + arguments[0]);
-    return pid;
-}
-
-std::string read_whole_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("cannot open " + path);
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    return bytes.str();
-}
-
-std::size_t count_lines(const std::string& log, std::initializer_list<std::string_view> fragments) {
-    std::istringstream lines(log);
-    std::size_t count = 0;
-    for (std::string line; std::getline(lines, line);) {
-        bool all = true;
-        for (auto fragment : fragments)
-            all = all && line.find(fragment) != std::string::npos;
-        count += all ? 1 : 0;
-    }
-    return count;
-}
-
-int run_command(const std::string& command) {
-    int status = std::system(command.c_str());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string command_output(const std::string& command) {
-    std::string out;
-    FILE* pipe = popen(command.c_str(), "r");
-    if (pipe == nullptr)
-        throw std::runtime_error("cannot run " + command);
-    char buffer[4096];
-    std::size_t n;
-    while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0)
-        out.append(buffer, n);
-    pclose(pipe);
-    return out;
-}
-
 GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections)
     : sections_(std::move(extra_sections)) {
-    std::string suffix = random_suffix();
+    std::string suffix = unique_suffix();
     dir_ = (std::filesystem::temp_directory_path() / ("visiongw-test-" + suffix)).string();
     storage_root_ = dir_ + "/files";
     ini_path_ = dir_ + "/visiongw.ini";
     log_path_ = dir_ + "/gateway.log";
-    broker_prefix_ = "vgwtest." + suffix;
-    queue_ = broker_prefix_ + ".jobs";
-    exchange_ = broker_prefix_ + ".jobs";
+    topology_ = unique_topology();
     key_prefix_ = "vgwtest:" + suffix + ":";
     port_ = free_port();
     std::filesystem::create_directories(storage_root_);
@@ -225,10 +146,11 @@ GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections
         {"plugins", "dir = " + build_dir() + "/plugins\n"},
         {"local", "root = " + storage_root_ + "\nmin_free_bytes = 0\n"},
         {"redis", "url = " + redis_url() + "/0\nkey_prefix = " + key_prefix_ + "\n"},
-        {"rabbitmq", "url = " + amqp_url() + "\nexchange = " + exchange_ + "\nqueue = " + queue_ +
-                         "\nevents_exchange = " + broker_prefix_ + ".events\nevents_queue = " +
-                         broker_prefix_ + ".events\ncancel_exchange = " + broker_prefix_ +
-                         ".cancel\ncancel_stream = " + broker_prefix_ + ".cancellations\n"},
+        {"rabbitmq", "url = " + amqp_url() + "\nexchange = " + topology_.exchange + "\nqueue = " +
+                         topology_.queue + "\nevents_exchange = " + topology_.events_exchange +
+                         "\nevents_queue = " + topology_.events_queue +
+                         "\ncancel_exchange = " + topology_.cancel_exchange +
+                         "\ncancel_stream = " + topology_.cancel_stream + "\n"},
     };
     for (auto& [section, body] : sections_)
         generated[section] += body;
@@ -241,9 +163,11 @@ GatewayProcess::~GatewayProcess() {
     if (running())
         stop(10);
     try {
-        delete_broker_objects();
-    } catch (const std::exception&) {
+        remove_service_state();
+    } catch (const std::exception& e) {
         // The broker is away (an outage test stopped it): its objects stay.
+        std::cerr << "cleanup of the gateway's broker objects and Redis keys failed: " << e.what()
+                  << '\n';
     }
     std::error_code ignored;
     std::filesystem::remove_all(dir_, ignored);
@@ -315,16 +239,13 @@ std::size_t GatewayProcess::stored_files() const {
 }
 
 std::size_t GatewayProcess::redis_keys() const {
-    std::string keys =
-        command_output("redis-cli -p " + redis_port() + " --scan --pattern '" + key_prefix_ + "*'");
+    std::string keys = redis_cli("--scan --pattern " + shell_quote(key_prefix_ + "*"));
     return static_cast<std::size_t>(std::count(keys.begin(), keys.end(), '\n'));
 }
 
-namespace {
-
-// Calls `use(connection)` with channel 1 open on a fresh connection to the test broker.
-template <typename Use>
-auto with_test_broker(Use&& use) {
+// A passive declaration on a raw rabbitmq-c connection: amqp::AmqpConnection has no call that
+// answers a queue's message count.
+std::size_t GatewayProcess::queue_depth() const {
     std::string url = amqp_url();
     amqp_connection_info info;
     if (amqp_parse_url(url.data(), &info) != AMQP_STATUS_OK)
@@ -340,40 +261,21 @@ auto with_test_broker(Use&& use) {
     amqp_set_rpc_timeout(connection, &rpc_timeout);
     amqp_login(connection, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, info.user, info.password);
     amqp_channel_open(connection, 1);
-    auto result = use(connection);
+    auto* declared = amqp_queue_declare(connection, 1, amqp_cstring_bytes(topology_.queue.c_str()),
+                                        1, 0, 0, 0, amqp_empty_table);
+    const std::size_t depth = declared ? declared->message_count : 0;
+    const amqp_rpc_reply_t reply = amqp_get_rpc_reply(connection);
     amqp_connection_close(connection, AMQP_REPLY_SUCCESS);
     amqp_destroy_connection(connection);
-    return result;
-}
-
-}  // namespace
-
-std::size_t GatewayProcess::queue_depth() const {
-    auto [depth, reply] = with_test_broker([&](amqp_connection_state_t connection) {
-        auto* declared = amqp_queue_declare(connection, 1, amqp_cstring_bytes(queue_.c_str()), 1, 0,
-                                            0, 0, amqp_empty_table);
-        return std::pair{declared ? declared->message_count : 0, amqp_get_rpc_reply(connection)};
-    });
     if (reply.reply_type != AMQP_RESPONSE_NORMAL)
         throw std::runtime_error("queue not declared");
     return depth;
 }
 
-// Deletes the queues and exchanges of the generated [rabbitmq] section (best effort), so test
-// runs do not pile up objects in the shared test broker.
-void GatewayProcess::delete_broker_objects() const {
-    const std::string jobs = broker_prefix_ + ".jobs";
-    with_test_broker([&](amqp_connection_state_t connection) {
-        for (const std::string& queue : {jobs, jobs + ".dead", broker_prefix_ + ".events",
-                                         broker_prefix_ + ".cancellations"}) {
-            amqp_queue_delete(connection, 1, amqp_cstring_bytes(queue.c_str()), 0, 0);
-        }
-        for (const std::string& exchange :
-             {jobs, jobs + ".dlx", broker_prefix_ + ".events", broker_prefix_ + ".cancel"}) {
-            amqp_exchange_delete(connection, 1, amqp_cstring_bytes(exchange.c_str()), 0);
-        }
-        return 0;
-    });
+void GatewayProcess::remove_service_state() const {
+    delete_redis_keys(key_prefix_);
+    amqp::AmqpConnection connection = connect_test_broker();
+    delete_topology(connection, topology_);
 }
 
 }  // namespace visiongw::testing

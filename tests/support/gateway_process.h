@@ -3,15 +3,13 @@
 // operator would, plus a small HTTP client and multipart builder to talk to it.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstddef>
-#include <initializer_list>
 #include <map>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <vector>
+
+#include "amqp/topology.h"
+#include "files.h"
+#include "processes.h"
 
 namespace Poco::Net {
 class HTTPClientSession;
@@ -72,8 +70,8 @@ public:
     int pid() const { return pid_; }
     const std::string& storage_root() const { return storage_root_; }
     const std::string& ini_path() const { return ini_path_; }
-    const std::string& queue() const { return queue_; }
-    const std::string& exchange() const { return exchange_; }
+    // The exchanges, queues and stream of the generated [rabbitmq] section.
+    const amqp::Topology& topology() const { return topology_; }
     const std::string& key_prefix() const { return key_prefix_; }
     // Everything the process wrote to stdout and stderr so far.
     std::string output() const;
@@ -86,34 +84,20 @@ public:
     std::size_t queue_depth() const;
 
 private:
-    void delete_broker_objects() const;
+    // Deletes its queues, exchanges and Redis keys (best effort), so test runs do not pile up
+    // objects in the shared test services.
+    void remove_service_state() const;
 
-    std::string broker_prefix_;  // of every queue and exchange name
     std::map<std::string, std::string> sections_;
     std::string dir_;
     std::string storage_root_;
     std::string ini_path_;
     std::string log_path_;
-    std::string queue_;
-    std::string exchange_;
+    amqp::Topology topology_;
     std::string key_prefix_;
     int port_ = 0;
     int pid_ = -1;
 };
-
-// Starts `arguments` (the program's path first) with `environment` (NAME=value entries), its
-// stdout and stderr appended to `log_path`; returns its pid. Throws std::runtime_error.
-pid_t spawn_logged(std::vector<std::string> arguments, std::vector<std::string> environment,
-                   const std::string& log_path);
-// The bytes of the file at `path`; throws std::runtime_error when it cannot be opened.
-std::string read_whole_file(const std::string& path);
-// The lines of `log` that hold every one of `fragments`.
-std::size_t count_lines(const std::string& log, std::initializer_list<std::string_view> fragments);
-
-// Runs a shell command; returns its exit status.
-int run_command(const std::string& command);
-// Runs a shell command and returns what it printed on stdout.
-std::string command_output(const std::string& command);
 
 // The built `visiongw` and plugin folder of this build tree.
 std::string gateway_binary();

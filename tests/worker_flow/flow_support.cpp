@@ -1,49 +1,23 @@
 #include "flow_support.h"
 
-#include <Poco/AutoPtr.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
-#include <Poco/Util/IniFileConfiguration.h>
 
 #include <filesystem>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 
-#include "test_services.h"
+#include "broker_control.h"
 
 namespace visiongw::testing {
 namespace {
-
-// The names of the gateway's `[rabbitmq]` section, with the protocol's defaults.
-amqp::Topology topology_of(const std::string& ini_path) {
-    Poco::AutoPtr<Poco::Util::IniFileConfiguration> ini(
-        new Poco::Util::IniFileConfiguration(ini_path));
-    amqp::Topology topology;
-    auto name = [&](const char* key, std::string& value) {
-        value = ini->getString(std::string("rabbitmq.") + key, value);
-    };
-    name("exchange", topology.exchange);
-    name("queue", topology.queue);
-    name("routing_key", topology.routing_key);
-    name("events_exchange", topology.events_exchange);
-    name("events_queue", topology.events_queue);
-    return topology;
-}
-
-amqp::BrokerAddress broker() {
-    return amqp::parse_broker_url(amqp_url());
-}
 
 bool is_final(const std::string& status) {
     return status == "completed" || status == "failed" || status == "cancelled";
 }
 
 }  // namespace
-
-Poco::JSON::Object::Ptr parse_object(const std::string& json) {
-    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-}
 
 std::string json_text(const Poco::Dynamic::Var& value) {
     // Parsed again into plain objects, whose keys iterate sorted.
@@ -63,8 +37,8 @@ std::map<std::string, std::string> http_worker(const std::string& service_url,
     return {{"worker", "analyzer = http\nvision_service_url = " + service_url + "\n" + more}};
 }
 
-BrokerClient::BrokerClient(const std::string& ini_path)
-    : topology_(topology_of(ini_path)), connection_(broker(), amqp::ConnectionOptions{}) {
+BrokerClient::BrokerClient(const amqp::Topology& topology)
+    : topology_(topology), connection_(connect_test_broker()) {
     connection_.enable_confirms();
 }
 
@@ -103,16 +77,12 @@ void BrokerClient::publish_confirmed(const std::string& exchange, const std::str
 
 std::string BrokerClient::take_job() {
     // A connection of its own: closing it ends the consumer, so it takes nothing else.
-    amqp::AmqpConnection consumer(broker(), amqp::ConnectionOptions{});
+    amqp::AmqpConnection consumer = connect_test_broker();
     consumer.set_prefetch(1);
     consumer.consume(topology_.queue);
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-        auto event = consumer.next_event(100ms);
-        if (const auto* delivery = event ? std::get_if<amqp::Delivery>(&*event) : nullptr) {
-            consumer.ack(delivery->delivery_tag);
-            return delivery->body;
-        }
+    if (auto delivery = next_delivery(consumer, 10s)) {
+        consumer.ack(delivery->delivery_tag);
+        return delivery->body;
     }
     throw std::runtime_error("no job message in " + topology_.queue + " within 10 s");
 }

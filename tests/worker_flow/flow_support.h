@@ -18,13 +18,13 @@
 #include "amqp/topology.h"
 #include "eventually.h"
 #include "gateway_process.h"
+#include "json_object.h"
 #include "worker_process.h"
 
 namespace visiongw::testing {
 
 using namespace std::chrono_literals;
 
-Poco::JSON::Object::Ptr parse_object(const std::string& json);
 // JSON text of `value`; objects with their keys sorted, so equal values give equal texts.
 std::string json_text(const Poco::Dynamic::Var& value);
 
@@ -35,11 +35,10 @@ std::map<std::string, std::string> builtin_worker();
 std::map<std::string, std::string> http_worker(const std::string& service_url,
                                                const std::string& more = "");
 
-// One connection to the test broker, with publisher confirms, using the topology named by a
-// gateway's ini file.
+// One connection to the test broker, with publisher confirms, using a gateway's topology.
 class BrokerClient {
 public:
-    explicit BrokerClient(const std::string& ini_path);
+    explicit BrokerClient(const amqp::Topology& topology);
 
     // Publishes a worker event as a worker would, and waits for the broker's confirm.
     void publish_event(const std::string& json);

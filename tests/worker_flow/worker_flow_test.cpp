@@ -122,7 +122,7 @@ TEST_F(WorkerFlowTest, RunningJobCancelledStopsAndALateCompletedDoesNotChangeIt)
     EXPECT_EQ(service.requests(), 1);
     EXPECT_EQ(count_lines(worker.output(), {"job completed", id}), 0u) << logs();
 
-    BrokerClient(gateway_->ini_path()).publish_event(completed_event(id));
+    BrokerClient(gateway_->topology()).publish_event(completed_event(id));
     const auto dropped = [&] {
         return gateway_lines({"late or duplicate worker event 'completed' dropped", id});
     };
@@ -177,7 +177,7 @@ TEST_F(WorkerFlowTest, ExpiredJobMessageIsDeadLetteredAndTheJobFailed) {
 TEST_F(WorkerFlowTest, JobMessageAWorkerCannotUseIsDeadLetteredAndTheJobFailed) {
     start_gateway(builtin_worker());
     const std::string id = submit(7);
-    BrokerClient broker(gateway_->ini_path());
+    BrokerClient broker(gateway_->topology());
     ASSERT_NE(broker.take_job().find(id), std::string::npos);  // its real message is gone
     broker.publish_job(id, "this is not a job message");
 

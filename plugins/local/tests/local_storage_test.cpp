@@ -12,6 +12,7 @@
 #include <limits>
 #include <thread>
 
+#include "files.h"
 #include "visiongw/sdk/abi.h"
 #include "visiongw/sdk/export.h"
 
@@ -51,14 +52,7 @@ void set_mtime(const fs::path& path, system_clock::time_point when) {
 // Each test gets a fresh folder and a configured, started storage with a one-hour TTL.
 class LocalStorageTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        std::string pattern = (fs::temp_directory_path() / "visiongw-local-XXXXXX").string();
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        folder_ = pattern;
-        root_ = folder_ / "files";
-        configure(storage_, {});
-    }
-    void TearDown() override { fs::remove_all(folder_); }
+    void SetUp() override { configure(storage_, {}); }
 
     sdk::PluginConfig config(const std::map<std::string, sdk::OptionValue>& overrides) const {
         std::map<std::string, sdk::OptionValue> values{{"root", root_.string()},
@@ -90,8 +84,9 @@ protected:
 
     DiscardingLog log_;
     sdk::PluginContext context_{log_};
-    fs::path folder_;
-    fs::path root_;
+    testing::ScratchDir scratch_;
+    fs::path folder_ = scratch_.path();
+    fs::path root_ = folder_ / "files";
     LocalStorage storage_;
 };
 

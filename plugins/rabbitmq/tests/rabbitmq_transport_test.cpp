@@ -2,19 +2,17 @@
 #include "rabbitmq_transport.h"
 
 #include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <condition_variable>
-#include <cstdio>
-#include <cstdlib>
 #include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -23,7 +21,9 @@
 
 #include "amqp/amqp_connection.h"
 #include "amqp/topology.h"
+#include "broker_control.h"
 #include "eventually.h"
+#include "json_object.h"
 #include "test_services.h"
 
 namespace visiongw::rabbitmq {
@@ -70,39 +70,15 @@ private:
     std::vector<std::string> events_;
 };
 
-std::string random_suffix() {
-    std::random_device device;
-    return std::to_string(device()) + std::to_string(device());
-}
-
-std::optional<amqp::Delivery> next_delivery(amqp::AmqpConnection& connection,
-                                            std::chrono::milliseconds timeout) {
-    for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
-        auto event = connection.next_event(50ms);
-        if (event && std::holds_alternative<amqp::Delivery>(*event)) {
-            return std::get<amqp::Delivery>(*event);
-        }
-    }
-    return std::nullopt;
-}
-
-Poco::JSON::Object::Ptr parse(const std::string& json) {
-    return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
-}
-
-void rabbitmqctl(const std::string& command) {
-    std::string line =
-        "rabbitmqctl -q -n " + testing::rabbit_node() + " " + command + " >/dev/null";
-    ASSERT_EQ(std::system(line.c_str()), 0) << line;
-}
+using testing::next_delivery;
+using testing::parse_object;
+using testing::rabbitmqctl;
 
 // The ready and the unacknowledged messages of `queue`, as the broker counts them now.
 std::pair<long, long> ready_and_unacknowledged(const std::string& queue) {
-    std::string command = "rabbitmqctl -q -n " + testing::rabbit_node() +
-                          " list_queues name messages_ready messages_unacknowledged";
-    std::unique_ptr<FILE, int (*)(FILE*)> out(popen(command.c_str(), "r"), pclose);
-    char line[512];
-    while (out && std::fgets(line, sizeof line, out.get()) != nullptr) {
+    std::istringstream lines(
+        rabbitmqctl("list_queues name messages_ready messages_unacknowledged"));
+    for (std::string line; std::getline(lines, line);) {
         std::istringstream fields(line);
         std::string name;
         long ready = -1, unacknowledged = -1;
@@ -117,8 +93,8 @@ std::pair<long, long> ready_and_unacknowledged(const std::string& queue) {
 // returned guard is reset; 0.4 is the watermark the test broker runs with.
 std::shared_ptr<void> block_publishers() {
     rabbitmqctl("set_vm_memory_high_watermark 0");
-    return std::shared_ptr<void>(nullptr,
-                                 [](void*) { rabbitmqctl("set_vm_memory_high_watermark 0.4"); });
+    return std::shared_ptr<void>(
+        nullptr, [](void*) { EXPECT_NO_THROW(rabbitmqctl("set_vm_memory_high_watermark 0.4")); });
 }
 
 std::string started_event(const std::string& job_id) {
@@ -128,14 +104,8 @@ std::string started_event(const std::string& job_id) {
 class RabbitmqTransportTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        broker_ = amqp::parse_broker_url(testing::amqp_url());
-        std::string prefix = "test." + random_suffix();
-        topology_.exchange = prefix + ".jobs";
-        topology_.queue = prefix + ".jobs";
-        topology_.events_exchange = prefix + ".events";
-        topology_.events_queue = prefix + ".events";
-        topology_.cancel_exchange = prefix + ".cancel";
-        topology_.cancel_stream = prefix + ".cancellations";
+        broker_ = testing::test_broker();
+        topology_ = testing::unique_topology();
         options_ = {{"url", testing::amqp_url()},
                     {"exchange", topology_.exchange},
                     {"queue", topology_.queue},
@@ -156,14 +126,7 @@ protected:
     void TearDown() override {
         transport_.reset();
         amqp::AmqpConnection connection = connect();
-        for (const std::string& queue : {topology_.queue, topology_.dead_letter_queue(),
-                                         topology_.events_queue, topology_.cancel_stream}) {
-            connection.delete_queue(queue);
-        }
-        for (const std::string& exchange : {topology_.exchange, topology_.dead_letter_exchange(),
-                                            topology_.events_exchange, topology_.cancel_exchange}) {
-            connection.delete_exchange(exchange);
-        }
+        testing::delete_topology(connection, topology_);
     }
 
     // Without `consume_events` no consumer thread redeclares what a test deletes.
@@ -268,8 +231,7 @@ TEST_F(RabbitmqTransportTest, BrokerOutageFailsFastAndRecoversWithoutRestart) {
     RabbitmqTransport& transport = start_transport();
     ASSERT_TRUE(transport.health().ok);
 
-    rabbitmqctl("stop_app");
-    std::shared_ptr<void> restart(nullptr, [](void*) { rabbitmqctl("start_app"); });
+    std::optional<testing::BrokerOutage> outage(std::in_place);
     ASSERT_TRUE(eventually([&] { return !transport.health().ok; }, 10s));
     auto started = Clock::now();
     try {
@@ -281,7 +243,7 @@ TEST_F(RabbitmqTransportTest, BrokerOutageFailsFastAndRecoversWithoutRestart) {
     }
     EXPECT_LT(Clock::now() - started, 2s);
 
-    restart.reset();
+    outage.reset();
     ASSERT_TRUE(eventually([&] { return transport.health().ok; }, 30s))
         << transport.health().detail;
     // Healthy again, still telling an operator what happened and when.
@@ -374,7 +336,7 @@ TEST_F(RabbitmqTransportTest, EventsOfOneJobAreAppliedInTheirOrder) {
     ASSERT_EQ(events.size(), 3u * kEach);
     std::map<std::string, std::vector<int>> applied;
     for (const std::string& event : events) {
-        auto body = parse(event);
+        auto body = parse_object(event);
         applied[body->getValue<std::string>("job_id")].push_back(body->getValue<int>("progress"));
     }
     std::vector<int> in_order(kEach);
@@ -389,7 +351,7 @@ TEST_F(RabbitmqTransportTest, EveryEventOfABurstIsSettled) {
     const int kEvents = 200;
     std::set<std::string> refused;
     sink_.refuse = [&](std::string_view event) {
-        const std::string job = parse(std::string(event))->getValue<std::string>("job_id");
+        const std::string job = parse_object(std::string(event))->getValue<std::string>("job_id");
         if ((job == "job-70" || job == "job-140") && refused.insert(job).second)
             throw sdk::Unavailable("job store down");
     };
@@ -402,7 +364,7 @@ TEST_F(RabbitmqTransportTest, EveryEventOfABurstIsSettled) {
 
     std::map<std::string, int> times_seen;
     for (const std::string& event : sink_.wait_for(kEvents + 2))
-        ++times_seen[parse(event)->getValue<std::string>("job_id")];
+        ++times_seen[parse_object(event)->getValue<std::string>("job_id")];
     ASSERT_EQ(times_seen.size(), std::size_t{kEvents});
     for (const auto& [job, times] : times_seen)
         EXPECT_EQ(times, refused.count(job) ? 2 : 1) << job;
@@ -426,7 +388,7 @@ TEST_F(RabbitmqTransportTest, RejectedJobBecomesAFailedEvent) {
 
     auto events = sink_.wait_for(1);
     ASSERT_EQ(events.size(), 1u);
-    auto event = parse(events[0]);
+    auto event = parse_object(events[0]);
     EXPECT_EQ(event->getValue<int>("schema_version"), 1);
     EXPECT_EQ(event->getValue<std::string>("job_id"), "job-7");
     EXPECT_EQ(event->getValue<std::string>("event"), "failed");
@@ -500,12 +462,11 @@ TEST_F(RabbitmqTransportTest, CancellationLandsInTheCancelStream) {
 
 TEST_F(RabbitmqTransportTest, CancellationDuringAnOutageIsSentWhenTheBrokerIsBack) {
     RabbitmqTransport& transport = start_transport();
-    rabbitmqctl("stop_app");
-    std::shared_ptr<void> restart(nullptr, [](void*) { rabbitmqctl("start_app"); });
+    std::optional<testing::BrokerOutage> outage(std::in_place);
     ASSERT_TRUE(eventually([&] { return !transport.health().ok; }, 10s));
     EXPECT_THROW(transport.broadcast_cancel("job-7", "request-7"), sdk::Unavailable);
 
-    restart.reset();
+    outage.reset();
     ASSERT_TRUE(eventually([&] { return transport.health().ok; }, 30s))
         << transport.health().detail;
     auto reader = consumer_of(topology_.cancel_stream, {{"x-stream-offset", std::string("first")}});

@@ -1,17 +1,17 @@
 // RedisJobStore against a real redis-server: the shared test instance, and private ones for
 // outages and authentication so stopping them disturbs no other test.
-#include <Poco/Net/ServerSocket.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
+#include "files.h"
+#include "processes.h"
+#include "redis_control.h"
 #include "redis_job_store.h"
 #include "test_services.h"
 
@@ -69,76 +69,32 @@ private:
     RedisConnection redis_;
 };
 
-// A redis-server of the test's own on a free port, started and stopped like
-// scripts/lib/common.sh does.
+// A redis-server of the test's own on a free port in a scratch folder, so that stopping or
+// freezing it disturbs no other test.
 class PrivateRedis {
 public:
-    explicit PrivateRedis(std::string extra_args = "") : extra_args_(std::move(extra_args)) {
-        Poco::Net::ServerSocket probe(Poco::Net::SocketAddress("127.0.0.1", 0));
-        port_ = std::to_string(probe.address().port());
-        probe.close();
-        dir_ = std::filesystem::temp_directory_path() /
-               ("visiongw-redis-test-" + std::to_string(::getpid()) + "-" + port_);
-        std::filesystem::create_directories(dir_);
-    }
+    explicit PrivateRedis(std::string extra_args = "")
+        : server_(std::to_string(testing::free_port()), dir_.path(), std::move(extra_args)) {}
     ~PrivateRedis() {
         resume();
-        stop();
-        std::filesystem::remove_all(dir_);
+        server_.stop();
     }
 
     std::string url(const std::string& credentials = "") const {
-        return "redis://" + credentials + "127.0.0.1:" + port_;
+        return "redis://" + credentials + "127.0.0.1:" + server_.port();
     }
-    void start() {
-        std::string command = "redis-server --bind 127.0.0.1 --port " + port_ + " --dir " +
-                              dir_.string() +
-                              " --save '' --appendonly no --daemonize yes --pidfile " + pid_file() +
-                              " --logfile " + (dir_ / "redis.log").string() + " " + extra_args_;
-        ASSERT_EQ(std::system(command.c_str()), 0) << command;
-        for (int i = 0; i < 100 && !answers(); ++i)
-            std::this_thread::sleep_for(50ms);
-        ASSERT_TRUE(answers()) << "redis-server on port " << port_ << " did not start";
-    }
-    void stop() {
-        if (!answers())
-            return;
-        std::string command =
-            "redis-cli -p " + port_ + " " + auth_args() + " shutdown nosave >/dev/null 2>&1";
-        std::system(command.c_str());
-        for (int i = 0; i < 100 && answers(); ++i)
-            std::this_thread::sleep_for(50ms);
-        std::filesystem::remove(pid_file());
-    }
+    void start() { ASSERT_NO_THROW(server_.start()); }
+    void stop() { server_.stop(); }
     // SIGSTOP: the server keeps its socket but never answers.
-    void freeze() { ::kill(pid(), SIGSTOP); }
+    void freeze() { ::kill(server_.pid(), SIGSTOP); }
     void resume() {
-        if (pid() > 0)
-            ::kill(pid(), SIGCONT);
+        if (server_.pid() > 0)
+            ::kill(server_.pid(), SIGCONT);
     }
 
 private:
-    std::string pid_file() const { return (dir_ / "redis.pid").string(); }
-    pid_t pid() const {
-        std::ifstream in(pid_file());
-        pid_t pid = 0;
-        in >> pid;
-        return pid;
-    }
-    std::string auth_args() const {
-        auto at = extra_args_.find("--requirepass ");
-        return at == std::string::npos ? ""
-                                       : "-a " + extra_args_.substr(at + 14) + " --no-auth-warning";
-    }
-    bool answers() const {
-        std::string command =
-            "redis-cli -p " + port_ + " " + auth_args() + " ping 2>/dev/null | grep -q PONG";
-        return std::system(command.c_str()) == 0;
-    }
-
-    std::string extra_args_;
-    std::string port_;
-    std::filesystem::path dir_;
+    testing::ScratchDir dir_;
+    testing::RedisServer server_;
 };
 
 sdk::JobRecord queued_job(const std::string& id, const std::string& file_key = "abc.jpg") {

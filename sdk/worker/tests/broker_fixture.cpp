@@ -1,42 +1,26 @@
 #include "broker_fixture.h"
 
-#include <Poco/JSON/Parser.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cstdlib>
 #include <sstream>
 #include <thread>
 
+#include "broker_control.h"
+#include "json_object.h"
 #include "test_images.h"
 #include "test_services.h"
 
 namespace visiongw::worker::testing {
 namespace {
 
-std::string unique_prefix() {
-    static std::atomic<int> counter{0};
-    return "worker-test-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
-}
-
 std::unique_ptr<amqp::AmqpConnection> connect_to_test_broker() {
-    return std::make_unique<amqp::AmqpConnection>(
-        amqp::parse_broker_url(visiongw::testing::amqp_url()), amqp::ConnectionOptions{});
+    return std::make_unique<amqp::AmqpConnection>(visiongw::testing::test_broker(),
+                                                  amqp::ConnectionOptions{});
 }
 
 }  // namespace
 
 void BrokerFixture::SetUp() {
     options_.amqp_url = visiongw::testing::amqp_url();
-    const std::string prefix = unique_prefix();
-    Topology& topology = options_.topology;
-    topology.exchange = prefix + ".jobs";
-    topology.queue = prefix + ".jobs";
-    topology.routing_key = "vision.analyze";
-    topology.events_exchange = prefix + ".events";
-    topology.events_queue = prefix + ".events";
-    topology.cancel_exchange = prefix + ".cancel";
-    topology.cancel_stream = prefix + ".cancellations";
+    options_.topology = visiongw::testing::unique_topology();
     options_.max_retries = 2;
     options_.retry_backoff = std::chrono::milliseconds(50);
     options_.max_analysis = std::chrono::seconds(30);
@@ -54,9 +38,9 @@ void BrokerFixture::connect() {
 
 void BrokerFixture::restart_broker() {
     broker_.reset();
-    const std::string rabbitmqctl = "rabbitmqctl -q -n " + visiongw::testing::rabbit_node();
-    ASSERT_EQ(std::system((rabbitmqctl + " stop_app >/dev/null").c_str()), 0);
-    ASSERT_EQ(std::system((rabbitmqctl + " start_app >/dev/null").c_str()), 0);
+    {
+        visiongw::testing::BrokerOutage outage;  // stop_app now, start_app at the block's end
+    }
     // Durable queues, the cancel stream above all, come back a little after the application.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     for (;;) {
@@ -73,16 +57,8 @@ void BrokerFixture::restart_broker() {
 
 void BrokerFixture::TearDown() {
     broker_.reset();
-    const Topology& topology = options_.topology;
-    auto cleaner = connect_to_test_broker();
-    for (const auto& queue : {topology.queue, topology.dead_letter_queue(), topology.events_queue,
-                              topology.cancel_stream}) {
-        cleaner->delete_queue(queue);
-    }
-    for (const auto& exchange : {topology.exchange, topology.dead_letter_exchange(),
-                                 topology.events_exchange, topology.cancel_exchange}) {
-        cleaner->delete_exchange(exchange);
-    }
+    amqp::AmqpConnection cleaner = visiongw::testing::connect_test_broker();
+    visiongw::testing::delete_topology(cleaner, options_.topology);
 }
 
 std::string BrokerFixture::job_message(const std::string& job_id, const std::string& path,
@@ -143,9 +119,8 @@ void BrokerFixture::observe(std::chrono::milliseconds timeout, Done done) {
         broker_->ack(delivery->delivery_tag);
         if (delivery->consumer_tag == events_consumer_) {
             auto header = delivery->properties.headers.find("x-request-id");
-            events_.push_back(
-                {Poco::JSON::Parser().parse(delivery->body).extract<Poco::JSON::Object::Ptr>(),
-                 header == delivery->properties.headers.end() ? "" : header->second});
+            events_.push_back({visiongw::testing::parse_object(delivery->body),
+                               header == delivery->properties.headers.end() ? "" : header->second});
         } else if (delivery->consumer_tag == dead_consumer_) {
             dead_letters_.push_back(std::move(*delivery));
         } else {

@@ -52,8 +52,8 @@ protected:
     // `window`. Stop the workers first.
     bool job_queue_drained(std::chrono::milliseconds window);
 
-    // Stops and starts the broker application (rabbitmqctl stop_app / start_app on the node of
-    // VISIONGW_TEST_RABBIT_NODE); the fixture's own connection is made again.
+    // Stops and starts the broker application (a BrokerOutage of the shared test support); the
+    // fixture's own connection is made again.
     void restart_broker();
 
     WorkerOptions options_;  // unique topology, fast retries, log kept in logged_

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_context.h"
-#include "http_service.h"
+#include "vision_service.h"
 
 namespace visiongw::worker::testing {
 namespace {
@@ -11,6 +11,8 @@ namespace {
 using namespace std::chrono_literals;
 using reference::HttpAnalyzer;
 using reference::HttpAnalyzerSettings;
+using visiongw::testing::ServiceReply;
+using visiongw::testing::VisionService;
 
 std::string written_leaf_png(const ScratchDir& dir) {
     std::string path = dir.file("leaf.png");
@@ -40,8 +42,8 @@ protected:
 };
 
 TEST_F(HttpAnalyzerTest, PostsTheImageAndParametersAndReturnsTheServiceResult) {
-    HttpService vision([](const std::string&) {
-        return CannedAnswer{200, R"({"pests": [{"name": "aphid", "confidence": 0.9}]})"};
+    VisionService vision([](int) {
+        return ServiceReply{200, R"({"pests": [{"name": "aphid", "confidence": 0.9}]})"};
     });
     HttpAnalyzer analyzer(HttpAnalyzerSettings{vision.url(), "", 2000ms});
 
@@ -58,8 +60,8 @@ TEST_F(HttpAnalyzerTest, PostsTheImageAndParametersAndReturnsTheServiceResult) {
 }
 
 TEST_F(HttpAnalyzerTest, ComprehensiveAlsoAsksTheLlmService) {
-    HttpService vision([](const std::string&) { return CannedAnswer{200, R"({"labels": 3})"}; });
-    HttpService llm([](const std::string&) { return CannedAnswer{200, R"({"text": "fine"})"}; });
+    VisionService vision([](int) { return ServiceReply{200, R"({"labels": 3})"}; });
+    VisionService llm([](int) { return ServiceReply{200, R"({"text": "fine"})"}; });
     context_.mutable_job().analysis_type = "comprehensive";
     HttpAnalyzer analyzer(HttpAnalyzerSettings{vision.url(), llm.url("/llm"), 2000ms});
 
@@ -72,7 +74,7 @@ TEST_F(HttpAnalyzerTest, ComprehensiveAlsoAsksTheLlmService) {
 }
 
 TEST_F(HttpAnalyzerTest, ServerErrorIsRetryable) {
-    HttpService vision([](const std::string&) { return CannedAnswer{503, R"({"busy": 1})"}; });
+    VisionService vision([](int) { return ServiceReply{503, R"({"busy": 1})"}; });
     AnalysisError error = failure_of(HttpAnalyzer(HttpAnalyzerSettings{vision.url(), "", 2000ms}));
     EXPECT_EQ(error.code(), "vision_service_error");
     EXPECT_TRUE(error.retryable());
@@ -80,14 +82,15 @@ TEST_F(HttpAnalyzerTest, ServerErrorIsRetryable) {
 }
 
 TEST_F(HttpAnalyzerTest, ClientErrorIsNotRetryable) {
-    HttpService vision([](const std::string&) { return CannedAnswer{422, R"({"bad": 1})"}; });
+    VisionService vision([](int) { return ServiceReply{422, R"({"bad": 1})"}; });
     AnalysisError error = failure_of(HttpAnalyzer(HttpAnalyzerSettings{vision.url(), "", 2000ms}));
     EXPECT_EQ(error.code(), "vision_service_error");
     EXPECT_FALSE(error.retryable());
 }
 
 TEST_F(HttpAnalyzerTest, SlowServiceTimesOutRetryably) {
-    HttpService vision([](const std::string&) { return CannedAnswer{200, "{}", 1500ms}; });
+    VisionService vision(
+        [](int) { return ServiceReply{.status = 200, .body = "{}", .delay = 1500ms}; });
     auto started = std::chrono::steady_clock::now();
     AnalysisError error = failure_of(HttpAnalyzer(HttpAnalyzerSettings{vision.url(), "", 300ms}));
     EXPECT_EQ(error.code(), "timeout");
@@ -96,7 +99,7 @@ TEST_F(HttpAnalyzerTest, SlowServiceTimesOutRetryably) {
 }
 
 TEST_F(HttpAnalyzerTest, MalformedJsonIsNotRetryable) {
-    HttpService vision([](const std::string&) { return CannedAnswer{200, "<html>oops"}; });
+    VisionService vision([](int) { return ServiceReply{200, "<html>oops"}; });
     AnalysisError error = failure_of(HttpAnalyzer(HttpAnalyzerSettings{vision.url(), "", 2000ms}));
     EXPECT_EQ(error.code(), "malformed_response");
     EXPECT_FALSE(error.retryable());
@@ -106,7 +109,7 @@ TEST_F(HttpAnalyzerTest, MalformedJsonIsNotRetryable) {
 TEST_F(HttpAnalyzerTest, UnreachableServiceIsRetryable) {
     std::string url;
     {
-        HttpService gone([](const std::string&) { return CannedAnswer{}; });
+        VisionService gone([](int) { return ServiceReply{}; });
         url = gone.url();
     }
     AnalysisError error = failure_of(HttpAnalyzer(HttpAnalyzerSettings{url, "", 2000ms}));

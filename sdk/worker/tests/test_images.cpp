@@ -4,11 +4,9 @@
 #include <cstdio>  // jpeglib.h needs FILE first
 #include <jpeglib.h>
 // clang-format on
-#include <openssl/evp.h>
 #include <png.h>
 
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -84,34 +82,11 @@ void write_png(const std::string& path, unsigned width, unsigned height, Rgb mai
 }
 
 std::string sha256_of_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    unsigned char hash[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_Digest(content.data(), content.size(), hash, &length, EVP_sha256(), nullptr);
-    std::string hex;
-    char digits[3];
-    for (unsigned i = 0; i < length; ++i) {
-        std::snprintf(digits, sizeof digits, "%02x", hash[i]);
-        hex += digits;
-    }
-    return hex;
+    return visiongw::testing::sha256_hex(visiongw::testing::read_whole_file(path));
 }
 
 std::uint64_t size_of_file(const std::string& path) {
     return std::filesystem::file_size(path);
-}
-
-ScratchDir::ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "visiongw-worker-XXXXXX");
-    if (mkdtemp(pattern.data()) == nullptr)
-        throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-}
-
-ScratchDir::~ScratchDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace visiongw::worker::testing

@@ -1,8 +1,11 @@
 // Small images written by the tests themselves, and what a job message says about a file.
+// Scratch folders are the shared test support's (files.h).
 #pragma once
 
 #include <cstdint>
 #include <string>
+
+#include "files.h"
 
 namespace visiongw::worker::testing {
 
@@ -20,17 +23,7 @@ void write_png(const std::string& path, unsigned width, unsigned height, Rgb mai
 std::string sha256_of_file(const std::string& path);
 std::uint64_t size_of_file(const std::string& path);
 
-// A fresh folder under the system's temporary folder, removed by its destructor.
-class ScratchDir {
-public:
-    ScratchDir();
-    ~ScratchDir();
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
+using visiongw::testing::ScratchDir;
 
 inline constexpr Rgb kLeafGreen{40, 160, 50};
 inline constexpr Rgb kLesionBrown{120, 70, 30};

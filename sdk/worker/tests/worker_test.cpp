@@ -15,8 +15,8 @@
 #include "broker_fixture.h"
 #include "builtin_analyzer.h"
 #include "http_analyzer.h"
-#include "http_service.h"
 #include "test_images.h"
+#include "vision_service.h"
 #include "visiongw/worker/worker.h"
 #include "worker_process.h"
 
@@ -24,6 +24,8 @@ namespace visiongw::worker::testing {
 namespace {
 
 using namespace std::chrono_literals;
+using visiongw::testing::ServiceReply;
+using visiongw::testing::VisionService;
 
 class WorkerTest : public BrokerFixture {
 protected:
@@ -330,7 +332,7 @@ TEST_F(WorkerTest, AttemptOverMaxAnalysisSecondsFailsAsTimeout) {
 }
 
 TEST_F(WorkerTest, RetryableHttpFailureIsRetriedUpToMaxRetriesThenFailsWithTheReason) {
-    HttpService vision([](const std::string&) { return CannedAnswer{503, R"({"busy": true})"}; });
+    VisionService vision([](int) { return ServiceReply{503, R"({"busy": true})"}; });
     start_worker(reference::HttpAnalyzer({vision.url(), "", 2000ms}));
     publish_job("job-503", job_message("job-503", leaf_png()));
 
@@ -361,8 +363,8 @@ TEST_F(WorkerTest, ReconnectsAfterTheBrokerWasAway) {
 using visiongw::testing::WorkerProcess;
 
 TEST_F(WorkerTest, JobOfAKilledWorkerProcessIsRedeliveredAndCompletedOnce) {
-    HttpService vision([](const std::string&) {
-        return CannedAnswer{200, R"({"labels": ["leaf"]})", 1500ms};
+    VisionService vision([](int) {
+        return ServiceReply{.status = 200, .body = R"({"labels": ["leaf"]})", .delay = 1500ms};
     });
     const Topology& topology = options_.topology;
     const std::string config = dir_.file("visiongw.ini");

@@ -1,6 +1,7 @@
-// A stand-in for VISION_SERVICE_URL inside the test process: an HTTP server whose answer to
-// the n-th request (from 0) a script decides, and which can hold a request open until the
-// test releases it — how the tests keep a job "running" for as long as they need.
+// A stand-in for VISION_SERVICE_URL and LLM_SERVICE_URL inside the test process: an HTTP server
+// whose answer to the n-th request (from 0) a script decides, and which can hold a request open
+// for a while or until the test releases it — how the tests keep a job "running" for as long as
+// they need.
 #pragma once
 
 #include <Poco/Net/HTTPServer.h>
@@ -20,6 +21,8 @@ struct ServiceReply {
     std::string body = "{}";
     // Answer only after release() (or the service's end); until then the request hangs.
     bool hold = false;
+    // Answer only after this long (or release(), or the service's end).
+    std::chrono::milliseconds delay{0};
 };
 
 class VisionService {
@@ -32,7 +35,8 @@ public:
     VisionService(const VisionService&) = delete;
     VisionService& operator=(const VisionService&) = delete;
 
-    std::string url() const;
+    // The service's URL with `path`.
+    std::string url(const std::string& path = "/analyze") const;
     // The bodies of the requests received so far.
     std::vector<std::string> bodies() const;
     int requests() const;

@@ -50,8 +50,9 @@ public:
         lock.unlock();
         const ServiceReply reply = service_.script_(index);
         lock.lock();
-        if (reply.hold) {
-            service_.changed_.wait_for(lock, kLongestHold, [&] { return service_.released_; });
+        if (reply.hold || reply.delay.count() > 0) {
+            service_.changed_.wait_for(lock, reply.hold ? kLongestHold : reply.delay,
+                                       [&] { return service_.released_; });
         }
         lock.unlock();
         try {
@@ -95,8 +96,8 @@ VisionService::~VisionService() {
     changed_.wait(lock, [&] { return active_ == 0; });
 }
 
-std::string VisionService::url() const {
-    return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + "/analyze";
+std::string VisionService::url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + path;
 }
 
 std::vector<std::string> VisionService::bodies() const {
