@@ -127,6 +127,17 @@ std::string gateway_binary() {
     return build_dir() + "/bin/visiongw";
 }
 
+GatewayRun run_gateway(const ScratchDir& scratch, const std::string& arguments,
+                       const std::string& environment) {
+    GatewayRun run;
+    run.status =
+        run_command("env " + environment + " timeout 20 " + gateway_binary() + " " + arguments +
+                    " >" + scratch.file("stdout") + " 2>" + scratch.file("stderr"));
+    run.out = scratch.read("stdout");
+    run.err = scratch.read("stderr");
+    return run;
+}
+
 GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections)
     : sections_(std::move(extra_sections)) {
     std::string suffix = unique_suffix();

@@ -99,6 +99,19 @@ private:
     int pid_ = -1;
 };
 
+// What one run of the visiongw binary did.
+struct GatewayRun {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+// Runs `visiongw ARGUMENTS` (shell syntax) with `environment` ("VAR=value ...") added, its
+// output kept in `scratch`, for at most 20 s (a gateway that starts serving when it should not
+// ends with status 124).
+GatewayRun run_gateway(const ScratchDir& scratch, const std::string& arguments,
+                       const std::string& environment = "");
+
 // The built `visiongw` and plugin folder of this build tree.
 std::string gateway_binary();
 std::string build_dir();

@@ -6,7 +6,7 @@
 #include <cctype>
 #include <filesystem>
 
-#include "submit_support.h"
+#include "gateway_support.h"
 
 namespace visiongw::testing {
 namespace {

@@ -10,8 +10,9 @@
 #include <set>
 #include <string>
 
-#include "core_testing.h"
+#include "gateway_process.h"
 #include "json_object.h"
+#include "uuid_check.h"
 
 namespace visiongw::testing {
 namespace {

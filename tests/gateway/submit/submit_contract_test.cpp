@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "submit_support.h"
+#include "gateway_support.h"
 
 namespace visiongw::testing {
 namespace {

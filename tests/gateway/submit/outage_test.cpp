@@ -3,7 +3,7 @@
 // shared test RabbitMQ and Redis (and always start them again), so they run serially.
 #include <gtest/gtest.h>
 
-#include "submit_support.h"
+#include "gateway_support.h"
 
 namespace visiongw::testing {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "core_testing.h"
+#include "uuid_check.h"
 
 namespace visiongw::core {
 namespace {

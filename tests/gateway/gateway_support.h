@@ -1,4 +1,4 @@
-// Helpers of the submit tests: what a gateway holds (files, records, queued messages), a test
+// Shared by the gateway's black-box tests: what a gateway holds (files, records, queued messages), a test
 // consumer of its job queue, a worker-event publisher and unusual HTTP clients (chunked, cut
 // short, curl with Expect: 100-continue).
 #pragma once

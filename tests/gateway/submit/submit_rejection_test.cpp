@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "submit_support.h"
+#include "gateway_support.h"
 
 namespace visiongw::testing {
 namespace {

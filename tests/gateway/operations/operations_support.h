@@ -1,6 +1,6 @@
 // Helpers of the operations tests: a gateway per test (optionally with API keys), a strict
 // parser of the Prometheus text exposition, the gateway's JSON log lines, and job shortcuts.
-// Services, outages, worker events and error checks come from the submit tests' support.
+// Services, outages, worker events and error checks come from gateway_support.h.
 #pragma once
 
 #include <Poco/JSON/Object.h>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "gateway_process.h"
-#include "submit_support.h"
+#include "gateway_support.h"
 
 namespace visiongw::testing {
 

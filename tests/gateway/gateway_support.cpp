@@ -1,4 +1,4 @@
-#include "submit_support.h"
+#include "gateway_support.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
