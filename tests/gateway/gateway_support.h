@@ -1,5 +1,5 @@
-// Shared by the gateway's black-box tests: what a gateway holds (files, records, queued messages), a test
-// consumer of its job queue, a worker-event publisher and unusual HTTP clients (chunked, cut
+// Shared by the gateway's black-box tests: what a gateway holds (files, records, queued messages),
+// a test consumer of its job queue, a worker-event publisher and unusual HTTP clients (chunked, cut
 // short, curl with Expect: 100-continue).
 #pragma once
 
@@ -25,6 +25,10 @@
 namespace visiongw::testing {
 
 inline constexpr const char* kAnalyzePath = "/api/v1/vision/analyze";
+// A job's resource: GET it; DELETE job_path(id) + "/cancel"; GET job_path(id) + "/events".
+inline std::string job_path(const std::string& job_id) {
+    return "/api/v1/vision/jobs/" + job_id;
+}
 
 // A PNG of `make_png(4, 4)` whose IHDR (with a correct CRC) claims `width` x `height`.
 std::string png_claiming(std::uint32_t width, std::uint32_t height);

@@ -321,10 +321,6 @@ std::string OperationsTest::job_status(const std::string& job_id,
     return answer.status == 200 ? parse_object(answer.body)->getValue<std::string>("status") : "";
 }
 
-std::string job_path(const std::string& job_id) {
-    return "/api/v1/vision/jobs/" + job_id;
-}
-
 std::string blob_path(const GatewayProcess& gateway, const std::string& image) {
     const std::string sha = sha256_hex(image);
     return gateway.storage_root() + "/" + sha.substr(0, 2) + "/" + sha.substr(2, 2) + "/" + sha +

@@ -81,7 +81,6 @@ private:
     std::unique_ptr<GatewayProcess> gateway_;
 };
 
-std::string job_path(const std::string& job_id);
 // Where the local storage keeps `image` (a PNG) under the gateway's storage root.
 std::string blob_path(const GatewayProcess& gateway, const std::string& image);
 // Publishes a worker's `completed` event (empty result) for the job to the gateway's events

@@ -13,10 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string job_path(const std::string& job_id) {
-    return "/api/v1/vision/jobs/" + job_id;
-}
-
 class CancelTest : public GatewaySuite {
 protected:
     static void SetUpTestSuite() { start_gateway(); }

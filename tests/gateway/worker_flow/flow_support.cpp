@@ -100,10 +100,7 @@ WorkerProcess& FlowTest::start_worker() {
 }
 
 std::string FlowTest::submit(unsigned seed, int size) {
-    MultipartBody form;
-    form.field("analysis_type", "pest")
-        .file("image", "leaf.png", "image/png", make_png(size, size, seed));
-    HttpAnswer answer = post_form(gateway_->port(), "/api/v1/vision/analyze", form);
+    HttpAnswer answer = visiongw::testing::submit(*gateway_, leaf_form(make_png(size, size, seed)));
     if (answer.status != 202) {
         throw std::runtime_error("submit answered " + std::to_string(answer.status) + ": " +
                                  answer.body);
@@ -112,7 +109,7 @@ std::string FlowTest::submit(unsigned seed, int size) {
 }
 
 Poco::JSON::Object::Ptr FlowTest::job(const std::string& id) {
-    HttpAnswer answer = http_request(gateway_->port(), "GET", "/api/v1/vision/jobs/" + id);
+    HttpAnswer answer = http_request(gateway_->port(), "GET", job_path(id));
     if (answer.status != 200) {
         throw std::runtime_error("GET job answered " + std::to_string(answer.status) + ": " +
                                  answer.body);
@@ -140,7 +137,7 @@ Poco::JSON::Object::Ptr FlowTest::wait_for_status(const std::string& id, const s
 }
 
 HttpAnswer FlowTest::cancel(const std::string& id) {
-    return http_request(gateway_->port(), "DELETE", "/api/v1/vision/jobs/" + id + "/cancel");
+    return http_request(gateway_->port(), "DELETE", job_path(id) + "/cancel");
 }
 
 std::size_t FlowTest::gateway_lines(std::initializer_list<std::string_view> fragments) const {

@@ -18,6 +18,7 @@
 #include "amqp/topology.h"
 #include "eventually.h"
 #include "gateway_process.h"
+#include "gateway_support.h"
 #include "json_object.h"
 #include "worker_process.h"
 

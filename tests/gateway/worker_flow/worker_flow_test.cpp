@@ -16,7 +16,7 @@ namespace {
 using WorkerFlowTest = FlowTest;
 
 std::string events_path(const std::string& id) {
-    return "/api/v1/vision/jobs/" + id + "/events";
+    return job_path(id) + "/events";
 }
 
 Poco::JSON::Object::Ptr job_of(const ServerEvent& event) {
