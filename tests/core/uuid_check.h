@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "jobs/job_service.h"
+#include "jobs/job_id.h"
 
 namespace visiongw::testing {
 
