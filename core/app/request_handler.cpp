@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 
+#include "app/error_statuses.h"
 #include "http/connection_guard.h"
 #include "http/json_answer.h"
 #include "http/request_body.h"
@@ -82,11 +83,14 @@ public:
             dispatch(call, path);
         } catch (const HttpError& error) {
             answer_error(call, error);
+        } catch (const JobError& error) {
+            answer_error(call, http_error_of(error));
         } catch (const sdk::Unavailable& e) {
-            answer_error(call,
-                         HttpError(503, "service_unavailable", e.what(), {{"Retry-After", "5"}}));
+            answer_error(call, http_error_of(JobError(JobErrorKind::unavailable,
+                                                      "service_unavailable", e.what())));
         } catch (const sdk::StorageFull& e) {
-            answer_error(call, HttpError(507, "insufficient_storage", e.what()));
+            answer_error(call, http_error_of(JobError(JobErrorKind::storage_full,
+                                                      "insufficient_storage", e.what())));
         } catch (const Poco::Net::NetException& e) {
             // The client's connection failed mid-request; it can no longer be answered.
             call.body_consumed = true;
@@ -143,10 +147,10 @@ private:
             if (request.getExpectContinue())
                 call.body_consumed = true;
             call.response.setKeepAlive(false);
-            throw HttpError(413, "file_too_large",
-                            "request body of " + std::to_string(request.getContentLength64()) +
-                                " bytes exceeds the image limit of " +
-                                std::to_string(gateway_.settings.max_file_size) + " bytes");
+            throw JobError(JobErrorKind::too_large, "file_too_large",
+                           "request body of " + std::to_string(request.getContentLength64()) +
+                               " bytes exceeds the image limit of " +
+                               std::to_string(gateway_.settings.max_file_size) + " bytes");
         }
         match.route->handler(call);
     }

@@ -8,6 +8,7 @@
 
 #include "app/openapi_document.h"
 #include "http/json_answer.h"
+#include "jobs/job_error.h"
 #include "jobs/job_id.h"
 #include "jobs/job_json.h"
 #include "ops/json_text.h"
@@ -114,9 +115,8 @@ void job_events(Gateway& gateway, HttpCall& call) {
     }
     if (++gateway.event_streams > gateway.settings.max_event_streams) {
         --gateway.event_streams;
-        throw HttpError(503, "service_unavailable",
-                        "too many open event streams; retry later or poll the job",
-                        {{"Retry-After", "5"}});
+        throw JobError(JobErrorKind::unavailable, "service_unavailable",
+                       "too many open event streams; retry later or poll the job");
     }
     gateway.metrics.event_streams.increment();
     struct StreamSlot {

@@ -1,6 +1,6 @@
 #include "jobs/job_id.h"
 
-#include "http/http_error.h"
+#include "jobs/job_error.h"
 
 namespace visiongw::core {
 
@@ -12,8 +12,8 @@ void check_job_id(const std::string& id) {
         valid = dash ? c == '-' : ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     }
     if (!valid) {
-        throw HttpError(400, "invalid_job_id",
-                        "job id must be a UUID like 3f0c2a4e-8b1d-4c6e-9f7a-0123456789ab");
+        throw JobError(JobErrorKind::invalid, "invalid_job_id",
+                       "job id must be a UUID like 3f0c2a4e-8b1d-4c6e-9f7a-0123456789ab");
     }
 }
 

@@ -8,12 +8,12 @@
 namespace visiongw::core {
 namespace {
 
-HttpError job_not_found(const std::string& id) {
-    return HttpError(404, "job_not_found", "no job " + id);
+JobError job_not_found(const std::string& id) {
+    return JobError(JobErrorKind::not_found, "job_not_found", "no job " + id);
 }
 
-HttpError unavailable(const std::string& what) {
-    return HttpError(503, "service_unavailable", what, {{"Retry-After", "5"}});
+JobError unavailable(const std::string& what) {
+    return JobError(JobErrorKind::unavailable, "service_unavailable", what);
 }
 
 }  // namespace
@@ -35,16 +35,16 @@ std::vector<std::string> JobService::analysis_types() const {
 sdk::AnalysisValidator& JobService::validator_for(const ReceivedUpload& upload) const {
     auto field = upload.fields.find("analysis_type");
     if (field == upload.fields.end() || field->second.empty()) {
-        throw HttpError(400, "missing_field", "analysis_type is required");
+        throw JobError(JobErrorKind::invalid, "missing_field", "analysis_type is required");
     }
     auto it = plugins_.validators.find(field->second);
     if (it == plugins_.validators.end()) {
         std::string known;
         for (const auto& type : analysis_types())
             known += (known.empty() ? "" : ", ") + type;
-        throw HttpError(400, "unknown_analysis_type",
-                        "analysis_type '" + field->second.substr(0, 64) +
-                            "' is not known; known types: " + known);
+        throw JobError(JobErrorKind::invalid, "unknown_analysis_type",
+                       "analysis_type '" + field->second.substr(0, 64) +
+                           "' is not known; known types: " + known);
     }
     return *it->second;
 }
@@ -65,7 +65,7 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
         for (const auto& error : parameters.errors) {
             message += (message.empty() ? "" : "; ") + error.message;
         }
-        throw HttpError(400, first.code, message);
+        throw JobError(JobErrorKind::invalid, first.code, message);
     }
 
     sdk::JobRecord record;
@@ -153,10 +153,10 @@ sdk::JobRecord JobService::cancel(const std::string& id, const Identity& who,
         case sdk::TransitionOutcome::not_found:
             throw job_not_found(id);
         case sdk::TransitionOutcome::refused:
-            throw HttpError(409, "job_finished",
-                            "job " + id + " already " +
-                                std::string(sdk::to_string(result.record->status)) +
-                                "; only queued or processing jobs can be cancelled");
+            throw JobError(JobErrorKind::conflict, "job_finished",
+                           "job " + id + " already " +
+                               std::string(sdk::to_string(result.record->status)) +
+                               "; only queued or processing jobs can be cancelled");
         case sdk::TransitionOutcome::already:
             return *result.record;
         case sdk::TransitionOutcome::applied:

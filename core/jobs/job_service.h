@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "http/http_error.h"
 #include "jobs/blob_locks.h"
 #include "jobs/job_changes.h"
+#include "jobs/job_error.h"
 #include "jobs/submit_step.h"
 #include "jobs/upload.h"
 #include "ops/identity.h"
@@ -46,12 +46,15 @@ public:
     // Takes a received upload through validation, commit, record and publish, marking each
     // SubmitStep on `clock` as it is done (publish also when the queue gave up). Returns the
     // queued record.
-    // Throws HttpError or sdk::Unavailable; leaves nothing behind when it throws.
+    // Throws JobError or the storage's sdk::Error (sdk::StorageFull, sdk::Unavailable); leaves
+    // nothing behind when it throws.
     sdk::JobRecord submit(ReceivedUpload upload, const Identity& who, const std::string& request_id,
                           StepClock& clock);
-    // The record, or HttpError 400/404 (another tenant's job is 404 too).
+    // The record; throws JobError invalid (a bad id), not_found (also for another tenant's
+    // job) or unavailable.
     sdk::JobRecord get(const std::string& id, const Identity& who);
-    // Cancels per the API; returns the record after the call. Throws HttpError 404/409.
+    // Cancels per the API; returns the record after the call. Throws JobError not_found,
+    // conflict (a finished job) or unavailable.
     sdk::JobRecord cancel(const std::string& id, const Identity& who,
                           const std::string& request_id);
     void on_worker_event(std::string_view json) override;

@@ -6,7 +6,7 @@
 #include <optional>
 #include <vector>
 
-#include "http/http_error.h"
+#include "jobs/job_error.h"
 #include "jobs/sha256.h"
 #include "upload/multipart_scanner.h"
 
@@ -21,9 +21,9 @@ constexpr int kMaxParts = 32;
 void check_complete(MultipartScanner& scanner, std::uint64_t declared_length) {
     scanner.skip_epilogue();
     if (scanner.consumed() != declared_length) {
-        throw HttpError(400, "malformed_request",
-                        "the body ended after " + std::to_string(scanner.consumed()) + " of its " +
-                            std::to_string(declared_length) + " bytes");
+        throw JobError(JobErrorKind::invalid, "malformed_request",
+                       "the body ended after " + std::to_string(scanner.consumed()) + " of its " +
+                           std::to_string(declared_length) + " bytes");
     }
 }
 
@@ -43,8 +43,8 @@ public:
     void append(const char* data, std::size_t size) {
         size_ += size;
         if (size_ > limits_.max_file_size) {
-            throw HttpError(413, "file_too_large",
-                            "image exceeds " + std::to_string(limits_.max_file_size) + " bytes");
+            throw JobError(JobErrorKind::too_large, "file_too_large",
+                           "image exceeds " + std::to_string(limits_.max_file_size) + " bytes");
         }
         sha_.update(data, size);
         if (!image_)
@@ -80,10 +80,10 @@ private:
             case ProbeStatus::need_more:
                 return;
             case ProbeStatus::not_an_image:
-                throw HttpError(415, "unsupported_media_type",
-                                "the image part is not a supported image: " + probe.reason);
+                throw JobError(JobErrorKind::unsupported_media, "unsupported_media_type",
+                               "the image part is not a supported image: " + probe.reason);
             case ProbeStatus::rejected:
-                throw HttpError(422, "image_rejected", probe.reason);
+                throw JobError(JobErrorKind::rejected, "image_rejected", probe.reason);
             case ProbeStatus::ok:
                 break;
         }
@@ -94,8 +94,8 @@ private:
 
     static void refuse(const PolicyError& violation) {
         const bool format = violation.violation == PolicyViolation::format_not_allowed;
-        throw HttpError(format ? 415 : 422, format ? "unsupported_media_type" : "image_rejected",
-                        violation.reason);
+        throw JobError(format ? JobErrorKind::unsupported_media : JobErrorKind::rejected,
+                       format ? "unsupported_media_type" : "image_rejected", violation.reason);
     }
 
     // Starts the storage writer with the bytes held so far; a format the policy refuses never
@@ -128,14 +128,14 @@ std::string multipart_boundary(const std::string& content_type) {
     Poco::Net::NameValueCollection params;
     Poco::Net::MessageHeader::splitParameters(content_type, type, params);
     if (Poco::icompare(type, "multipart/form-data") != 0) {
-        throw HttpError(415, "unsupported_media_type",
-                        "the request must be multipart/form-data, got '" +
-                            (content_type.empty() ? std::string("no Content-Type") : type) + "'");
+        throw JobError(JobErrorKind::unsupported_media, "unsupported_media_type",
+                       "the request must be multipart/form-data, got '" +
+                           (content_type.empty() ? std::string("no Content-Type") : type) + "'");
     }
     std::string boundary = params.get("boundary", "");
     if (boundary.empty() || boundary.size() > 200) {
-        throw HttpError(415, "unsupported_media_type",
-                        "multipart/form-data without a usable boundary parameter");
+        throw JobError(JobErrorKind::unsupported_media, "unsupported_media_type",
+                       "multipart/form-data without a usable boundary parameter");
     }
     return boundary;
 }
@@ -150,8 +150,8 @@ ReceivedUpload receive_upload(std::istream& source, std::optional<std::uint64_t>
         Poco::Net::MessageHeader header;
         for (int parts = 1; scanner.next_part(header); ++parts, header.clear()) {
             if (parts > kMaxParts) {
-                throw HttpError(400, "invalid_field",
-                                "the form has more than " + std::to_string(kMaxParts) + " parts");
+                throw JobError(JobErrorKind::invalid, "invalid_field",
+                               "the form has more than " + std::to_string(kMaxParts) + " parts");
             }
             std::string disposition;
             Poco::Net::NameValueCollection params;
@@ -159,11 +159,12 @@ ReceivedUpload receive_upload(std::istream& source, std::optional<std::uint64_t>
                                                       disposition, params);
             const std::string name = params.get("name", "");
             if (name.empty()) {
-                throw HttpError(400, "invalid_field", "a form part has no name");
+                throw JobError(JobErrorKind::invalid, "invalid_field", "a form part has no name");
             }
             if (name == "image") {
                 if (image)
-                    throw HttpError(400, "invalid_field", "the form has two image parts");
+                    throw JobError(JobErrorKind::invalid, "invalid_field",
+                                   "the form has two image parts");
                 image.emplace(storage, limits);
                 upload.original_filename = params.get("filename", "");
                 upload.content_type = header.get("Content-Type", "");
@@ -173,28 +174,29 @@ ReceivedUpload receive_upload(std::istream& source, std::optional<std::uint64_t>
                 continue;
             }
             if (upload.fields.count(name)) {
-                throw HttpError(400, "invalid_field", "the form has field " + name + " twice");
+                throw JobError(JobErrorKind::invalid, "invalid_field",
+                               "the form has field " + name + " twice");
             }
             std::string& value = upload.fields[name];
             scanner.read_body([&](const char* data, std::size_t size) {
                 if (value.size() + size > limits.max_field_bytes) {
-                    throw HttpError(400, "invalid_field",
-                                    "field " + name + " exceeds " +
-                                        std::to_string(limits.max_field_bytes) + " bytes");
+                    throw JobError(JobErrorKind::invalid, "invalid_field",
+                                   "field " + name + " exceeds " +
+                                       std::to_string(limits.max_field_bytes) + " bytes");
                 }
                 value.append(data, size);
             });
         }
         if (!image)
-            throw HttpError(400, "missing_field", "the form has no image part");
+            throw JobError(JobErrorKind::invalid, "missing_field", "the form has no image part");
         if (declared_length)
             check_complete(scanner, *declared_length);
     } catch (const MultipartError& e) {
-        throw HttpError(400, "malformed_request",
-                        std::string("the multipart body is malformed: ") + e.what());
+        throw JobError(JobErrorKind::invalid, "malformed_request",
+                       std::string("the multipart body is malformed: ") + e.what());
     } catch (const Poco::Exception& e) {
-        throw HttpError(400, "malformed_request",
-                        "the multipart body is malformed or was cut short: " + e.displayText());
+        throw JobError(JobErrorKind::invalid, "malformed_request",
+                       "the multipart body is malformed or was cut short: " + e.displayText());
     }
     return image->take(std::move(upload));
 }

@@ -31,12 +31,13 @@ struct ReceivedUpload {
     std::map<std::string, std::string> fields;  // every text field, by name
 };
 
-// The boundary of a multipart/form-data Content-Type; throws HttpError 415 otherwise.
+// The boundary of a multipart/form-data Content-Type; throws JobError unsupported_media
+// otherwise.
 std::string multipart_boundary(const std::string& content_type);
 
 // Reads the whole form from `body`, which must be `declared_length` bytes long when that is
-// known (Content-Length). Throws HttpError (400 malformed, cut short or missing image,
-// 413 image too large, 415 not an image or a format not allowed, 422 rejected image),
+// known (Content-Length). Throws JobError (invalid: malformed, cut short or missing image;
+// too_large; unsupported_media: not an image or a format not allowed; rejected image),
 // sdk::StorageFull or sdk::Unavailable; whatever it throws, nothing stays stored.
 ReceivedUpload receive_upload(std::istream& body, std::optional<std::uint64_t> declared_length,
                               const std::string& boundary, sdk::StorageBackend& storage,

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "http/http_error.h"
+#include "jobs/job_error.h"
 #include "jobs/sha256.h"
 #include "upload_test_support.h"
 
@@ -95,13 +95,13 @@ TEST(ReceiveUpload, StoresTheImageWhateverPiecesItArrivesIn) {
 }
 
 TEST(ReceiveUpload, StartsNoStorageForWhatIsNotAnAcceptedImage) {
-    const std::pair<std::string, int> cases[] = {
-        {"%PDF-1.7\n" + std::string(200'000, 'p'), 415},
-        {"\xFF\xD8"s + jfif() + jpeg_frame(0, 480) + jpeg_scan(), 422},
+    const std::pair<std::string, JobErrorKind> cases[] = {
+        {"%PDF-1.7\n" + std::string(200'000, 'p'), JobErrorKind::unsupported_media},
+        {"\xFF\xD8"s + jfif() + jpeg_frame(0, 480) + jpeg_scan(), JobErrorKind::rejected},
         {"\x89PNG\r\n\x1A\n"s + be(13, 4) + "IHDR" + be(64, 4) + be(64, 4) + "\x08\x02\0\0\0"s,
-         415},  // PNG is not in the policy's formats
+         JobErrorKind::unsupported_media},  // PNG is not in the policy's formats
     };
-    for (const auto& [bytes, status] : cases) {
+    for (const auto& [bytes, kind] : cases) {
         for (std::size_t piece : {std::size_t{5}, std::size_t{64 * 1024}}) {
             RecordingStorage storage;
             const std::string body = form({image_part(bytes)});
@@ -110,8 +110,8 @@ TEST(ReceiveUpload, StartsNoStorageForWhatIsNotAnAcceptedImage) {
             try {
                 receive_upload(stream, body.size(), "XyZ-b0undary", storage, kLimits);
                 ADD_FAILURE() << "accepted " << bytes.substr(0, 8);
-            } catch (const HttpError& error) {
-                EXPECT_EQ(error.status, status) << error.what();
+            } catch (const JobError& error) {
+                EXPECT_EQ(error.kind, kind) << error.what();
             }
             EXPECT_EQ(storage.begun, 0);
         }
@@ -130,8 +130,8 @@ TEST(ReceiveUpload, ProbesALateHeaderWhileStoring) {
     try {
         receive_upload(stream, body.size(), "XyZ-b0undary", storage, kLimits);
         ADD_FAILURE() << "a TIFF was accepted by a JPEG-only policy";
-    } catch (const HttpError& error) {
-        EXPECT_EQ(error.status, 415) << error.what();
+    } catch (const JobError& error) {
+        EXPECT_EQ(error.kind, JobErrorKind::unsupported_media) << error.what();
     }
     EXPECT_EQ(storage.begun, 0);
 
@@ -146,8 +146,8 @@ TEST(ReceiveUpload, ProbesALateHeaderWhileStoring) {
     try {
         receive_upload(bomb_stream, bomb_body.size(), "XyZ-b0undary", storage, limits);
         ADD_FAILURE() << "a 60000x60000 JPEG was accepted";
-    } catch (const HttpError& error) {
-        EXPECT_EQ(error.status, 422) << error.what();
+    } catch (const JobError& error) {
+        EXPECT_EQ(error.kind, JobErrorKind::rejected) << error.what();
         EXPECT_STREQ(error.what(), "image has 3600000000 pixels, limit is 40000000");
     }
     EXPECT_EQ(storage.begun, 1) << "storage started once the held bytes were exhausted";
