@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <variant>
 
-#include "amqp/topology.h"
+#include "visiongw/amqp/topology.h"
 
 namespace visiongw::rabbitmq {
 namespace {
@@ -40,8 +40,8 @@ ConfirmingPublisher::ConfirmingPublisher(const TransportSettings& settings, sdk:
                                          LateMessage on_late_message)
     : settings_(settings),
       log_(log),
-      link_(settings, "publisher", log,
-            [this](amqp::AmqpConnection& connection) { on_connected(connection); }),
+      link_(broker_link(settings, "publisher", log,
+                        [this](amqp::AmqpConnection& connection) { on_connected(connection); })),
       on_late_message_(std::move(on_late_message)) {}
 
 ConfirmingPublisher::~ConfirmingPublisher() {

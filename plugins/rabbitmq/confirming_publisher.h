@@ -15,8 +15,8 @@
 #include <thread>
 #include <vector>
 
-#include "amqp/amqp_connection.h"
-#include "broker_link.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/broker_link.h"
 #include "transport_settings.h"
 
 namespace visiongw::rabbitmq {
@@ -84,7 +84,7 @@ private:
 
     const TransportSettings& settings_;
     sdk::PluginLog& log_;
-    BrokerLink link_;
+    amqp::BrokerLink link_;
     LateMessage on_late_message_;
 
     mutable std::mutex mutex_;

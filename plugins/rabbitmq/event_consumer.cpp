@@ -2,14 +2,11 @@
 
 #include <pthread.h>
 
-#include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
-#include <sstream>
+#include <optional>
 #include <variant>
 
-#include "amqp/topology.h"
+#include "visiongw/amqp/topology.h"
+#include "visiongw/protocol/dead_letter.h"
 
 namespace visiongw::rabbitmq {
 namespace {
@@ -20,38 +17,14 @@ constexpr std::uint16_t kPrefetch = 64;
 constexpr auto kPoll = 200ms;             // well below any heartbeat interval (at least 1 s)
 constexpr auto kUnavailableBackoff = 1s;  // before requeueing an event the sink could not take
 
-// The job a dead-lettered message was for: its message id, else the body's job_id.
-std::string dead_job_id(const amqp::Delivery& delivery) {
-    if (!delivery.properties.message_id.empty())
-        return delivery.properties.message_id;
-    try {
-        auto body = Poco::JSON::Parser().parse(delivery.body).extract<Poco::JSON::Object::Ptr>();
-        return body->optValue<std::string>("job_id", "");
-    } catch (const Poco::Exception&) {
-        return "";
-    }
-}
-
 // The `failed` worker event that stands for a dead-lettered job message; "" without a job id.
 std::string dead_letter_event(const amqp::Delivery& delivery) {
-    std::string job_id = dead_job_id(delivery);
-    if (job_id.empty())
-        return "";
-    auto reason = delivery.properties.headers.find("x-first-death-reason");
-    Poco::JSON::Object::Ptr error = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    error->set("code", "dead_lettered");
-    error->set("message",
-               "job message dead-lettered by the broker (reason: " +
-                   (reason == delivery.properties.headers.end() ? "unknown" : reason->second) +
-                   ")");
-    Poco::JSON::Object event(Poco::JSON_PRESERVE_KEY_ORDER);
-    event.set("schema_version", 1);
-    event.set("job_id", job_id);
-    event.set("event", "failed");
-    event.set("error", error);
-    std::ostringstream text;
-    event.stringify(text);
-    return text.str();
+    const auto& headers = delivery.properties.headers;
+    auto reason = headers.find("x-first-death-reason");
+    auto event = protocol::dead_letter_event(
+        delivery.properties.message_id, delivery.body,
+        reason == headers.end() ? std::nullopt : std::optional<std::string_view>(reason->second));
+    return event ? protocol::encode_worker_event(*event) : "";
 }
 
 std::string current_exception_text() {
@@ -71,8 +44,8 @@ EventConsumer::EventConsumer(const TransportSettings& settings, sdk::WorkerEvent
     : settings_(settings),
       sink_(sink),
       log_(log),
-      link_(settings, "event consumer", log,
-            [this](amqp::AmqpConnection& connection) { on_connected(connection); }) {}
+      link_(broker_link(settings, "event consumer", log,
+                        [this](amqp::AmqpConnection& connection) { on_connected(connection); })) {}
 
 EventConsumer::~EventConsumer() {
     stop();

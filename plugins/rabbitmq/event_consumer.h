@@ -8,8 +8,8 @@
 #include <string>
 #include <thread>
 
-#include "amqp/amqp_connection.h"
-#include "broker_link.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/broker_link.h"
 #include "transport_settings.h"
 #include "visiongw/sdk/queue.h"
 
@@ -47,7 +47,7 @@ private:
     const TransportSettings& settings_;
     sdk::WorkerEventSink& sink_;
     sdk::PluginLog& log_;
-    BrokerLink link_;
+    amqp::BrokerLink link_;
     std::string dead_letter_consumer_;  // consumer tag of the dead-letter queue
 
     std::mutex mutex_;

@@ -1,8 +1,6 @@
 #include "rabbitmq_transport.h"
 
-#include <Poco/JSON/Object.h>
-
-#include <sstream>
+#include "visiongw/protocol/cancel_stream.h"
 
 namespace visiongw::rabbitmq {
 namespace {
@@ -22,15 +20,6 @@ OutgoingMessage job_scoped_message(std::string exchange, std::string routing_key
     properties.headers["x-request-id"] = request_id;
     return OutgoingMessage{std::move(exchange), std::move(routing_key), std::move(properties),
                            std::move(body)};
-}
-
-std::string cancel_body(std::string_view job_id) {
-    Poco::JSON::Object cancel(Poco::JSON_PRESERVE_KEY_ORDER);
-    cancel.set("schema_version", 1);
-    cancel.set("job_id", std::string(job_id));
-    std::ostringstream text;
-    cancel.stringify(text);
-    return text.str();
 }
 
 }  // namespace
@@ -119,7 +108,7 @@ void RabbitmqTransport::broadcast_cancel(std::string_view job_id, std::string_vi
 OutgoingMessage RabbitmqTransport::cancel_message(std::string_view job_id,
                                                   std::string_view request_id) const {
     return job_scoped_message(settings_->topology.cancel_exchange, "", job_id, request_id,
-                              cancel_body(job_id));
+                              protocol::encode_cancellation(job_id));
 }
 
 // A job message the broker may have queued after publish() gave up: the gateway answered 503

@@ -3,6 +3,9 @@
 #include <stdexcept>
 
 namespace visiongw::rabbitmq {
+namespace {
+constexpr std::chrono::milliseconds kFirstRetryDelay{100};
+}
 
 TransportSettings read_settings(const sdk::PluginConfig& config) {
     auto config_error = [&](const char* key, const std::exception& error) {
@@ -41,6 +44,37 @@ TransportSettings read_settings(const sdk::PluginConfig& config) {
     settings.max_reconnect_backoff =
         std::chrono::milliseconds(config.get_int("max_reconnect_backoff_ms"));
     return settings;
+}
+
+amqp::BrokerLink broker_link(const TransportSettings& settings, const std::string& role,
+                             sdk::PluginLog& log, amqp::BrokerLink::Prepare prepare) {
+    auto report = [role, &log](const amqp::LinkEvent& event) {
+        using Kind = amqp::LinkEvent::Kind;
+        switch (event.kind) {
+            case Kind::connected:
+            case Kind::reconnected:
+                log.write(sdk::LogLevel::info,
+                          "rabbitmq " + role +
+                              (event.kind == Kind::reconnected ? " reconnected to "
+                                                               : " connected to ") +
+                              event.endpoint);
+                break;
+            case Kind::connect_failed:
+                log.write(sdk::LogLevel::warning,
+                          "rabbitmq " + role + " cannot connect to " + event.endpoint + ": " +
+                              event.reason + " (next attempt in " +
+                              std::to_string(event.next_attempt.count()) + " ms)");
+                break;
+            case Kind::lost:
+                log.write(sdk::LogLevel::warning, "rabbitmq " + role +
+                                                      " lost its connection to " +
+                                                      event.endpoint + ": " + event.reason);
+                break;
+        }
+    };
+    return amqp::BrokerLink(settings.broker, settings.connection,
+                            amqp::Backoff(kFirstRetryDelay, settings.max_reconnect_backoff),
+                            std::move(prepare), std::move(report));
 }
 
 }  // namespace visiongw::rabbitmq

@@ -2,9 +2,11 @@
 #pragma once
 
 #include <chrono>
+#include <string>
 
-#include "amqp/amqp_connection.h"
-#include "amqp/topology.h"
+#include "visiongw/amqp/broker_link.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/topology.h"
 #include "visiongw/sdk/plugin.h"
 
 namespace visiongw::rabbitmq {
@@ -19,5 +21,11 @@ struct TransportSettings {
 // Reads the section the core already checked against the option table; throws
 // sdk::ConfigError naming the key when a value is well-typed but unusable (bad URL, queue type).
 TransportSettings read_settings(const sdk::PluginConfig& config);
+
+// The broker link of one of the transport's threads (`role`: "publisher", "event consumer"):
+// retries from 100 ms up to max_reconnect_backoff, logging each connect, loss and failed attempt
+// as "rabbitmq <role> ...".
+amqp::BrokerLink broker_link(const TransportSettings& settings, const std::string& role,
+                             sdk::PluginLog& log, amqp::BrokerLink::Prepare prepare);
 
 }  // namespace visiongw::rabbitmq

@@ -14,13 +14,14 @@
 #include <ostream>
 #include <string>
 
-#include "amqp/amqp_connection.h"
 #include "broker_control.h"
 #include "eventually.h"
 #include "files.h"
 #include "gateway_process.h"
 #include "json_object.h"
 #include "redis_control.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/topology.h"
 
 namespace visiongw::testing {
 

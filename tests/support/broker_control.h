@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "amqp/amqp_connection.h"
-#include "amqp/topology.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/topology.h"
 
 namespace visiongw::testing {
 

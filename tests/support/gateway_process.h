@@ -7,9 +7,9 @@
 #include <map>
 #include <string>
 
-#include "amqp/topology.h"
 #include "files.h"
 #include "processes.h"
+#include "visiongw/amqp/topology.h"
 
 namespace Poco::Net {
 class HTTPClientSession;

@@ -19,12 +19,12 @@
 #include <thread>
 #include <vector>
 
-#include "amqp/amqp_connection.h"
-#include "amqp/topology.h"
 #include "broker_control.h"
 #include "eventually.h"
 #include "json_object.h"
 #include "test_services.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/topology.h"
 
 namespace visiongw::rabbitmq {
 namespace {

@@ -1,6 +1,5 @@
 #include "broker_session.h"
 
-#include <Poco/JSON/Parser.h>
 #include <Poco/UUIDGenerator.h>
 
 #include <poll.h>
@@ -10,11 +9,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <sstream>
 #include <system_error>
 
-#include "amqp/amqp_connection.h"
-#include "amqp/topology.h"
+#include "visiongw/amqp/broker_link.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/topology.h"
+#include "visiongw/protocol/cancel_stream.h"
 
 namespace visiongw::worker {
 namespace {
@@ -151,39 +151,61 @@ void BrokerSession::catch_up_cancellations() {
 }
 
 void BrokerSession::run() {
-    const amqp::BrokerAddress broker = amqp::parse_broker_url(options_.amqp_url);
-    auto reconnect_delay = std::chrono::milliseconds(kFirstReconnectDelay);
+    amqp::BrokerLink link(
+        amqp::parse_broker_url(options_.amqp_url), amqp::ConnectionOptions{},
+        amqp::Backoff(kFirstReconnectDelay, kLastReconnectDelay),
+        [this](amqp::AmqpConnection& connection) { prepare(connection); },
+        [this](const amqp::LinkEvent& event) { report(event); });
     while (!stopping_) {
+        amqp::AmqpConnection* connection = link.connect();
+        if (connection == nullptr) {
+            for (auto waited = 0ms; waited < link.retry_delay() && !stopping_; waited += 50ms)
+                std::this_thread::sleep_for(50ms);
+            continue;
+        }
+        {
+            std::lock_guard lock(mutex_);
+            connected_ = true;
+            ++connection_id_;
+        }
         try {
-            amqp::AmqpConnection connection(broker, amqp::ConnectionOptions{});
-            amqp::declare_topology(connection, options_.topology);
-            connection.enable_confirms();
-            connection.set_prefetch(kCancelStreamPrefetch);
-            cancel_consumer_ = connection.consume(options_.topology.cancel_stream,
-                                                  {{"x-stream-offset", std::string("first")}});
-            connection.set_prefetch(static_cast<std::uint16_t>(options_.concurrency));
-            jobs_consumer_ = connection.consume(options_.topology.queue);
-            last_publish_tag_ = 0;
-            {
-                std::lock_guard lock(mutex_);
-                connected_ = true;
-                ++connection_id_;
-            }
-            log_.write(LogLevel::info, "connected to the broker at " + broker.endpoint() +
-                                           ", consuming " + options_.topology.queue);
-            reconnect_delay = kFirstReconnectDelay;
-            serve(connection);
+            serve(*connection);
             abandon_connection("the worker is stopping");
         } catch (const amqp::AmqpError& e) {
             abandon_connection(e.what());
-            log_.write(LogLevel::warning, "broker connection failed (" + std::string(e.what()) +
+            link.drop(e.what());
+        }
+    }
+    link.close();
+}
+
+void BrokerSession::prepare(amqp::AmqpConnection& connection) {
+    amqp::declare_topology(connection, options_.topology);
+    connection.enable_confirms();
+    connection.set_prefetch(kCancelStreamPrefetch);
+    cancel_consumer_ = connection.consume(options_.topology.cancel_stream,
+                                          {{"x-stream-offset", std::string("first")}});
+    connection.set_prefetch(static_cast<std::uint16_t>(options_.concurrency));
+    jobs_consumer_ = connection.consume(options_.topology.queue);
+    last_publish_tag_ = 0;
+}
+
+void BrokerSession::report(const amqp::LinkEvent& event) const {
+    switch (event.kind) {
+        case amqp::LinkEvent::Kind::connected:
+        case amqp::LinkEvent::Kind::reconnected:
+            log_.write(LogLevel::info, "connected to the broker at " + event.endpoint +
+                                           ", consuming " + options_.topology.queue);
+            break;
+        case amqp::LinkEvent::Kind::connect_failed:
+            log_.write(LogLevel::warning, "broker connection failed (" + event.reason +
                                               "); retrying in " +
-                                              std::to_string(reconnect_delay.count()) + " ms");
-        }
-        for (auto waited = 0ms; waited < reconnect_delay && !stopping_; waited += 50ms) {
-            std::this_thread::sleep_for(50ms);
-        }
-        reconnect_delay = std::min(reconnect_delay * 2, kLastReconnectDelay);
+                                              std::to_string(event.next_attempt.count()) + " ms");
+            break;
+        case amqp::LinkEvent::Kind::lost:
+            log_.write(LogLevel::warning, "broker connection lost (" + event.reason +
+                                              "); reconnecting to " + event.endpoint);
+            break;
     }
 }
 
@@ -245,14 +267,9 @@ void BrokerSession::carry_out(amqp::AmqpConnection& connection, Request& request
         const std::string job_id = held->publication.job_id;
         held_.insert_or_assign(job_id, std::move(*held));
     } else if (auto* marker = std::get_if<MarkerRequest>(&request)) {
-        Poco::JSON::Object body;
-        body.set("schema_version", 1);
         std::string marker_id = new_message_id();
-        body.set("marker", marker_id);
-        std::ostringstream text;
-        body.stringify(text);
-        Publication publication{
-            options_.topology.cancel_exchange, "", marker_id, "", text.str(), "", {}};
+        Publication publication{options_.topology.cancel_exchange,  "", marker_id, "",
+                                protocol::encode_marker(marker_id), "", {}};
         publish(connection, publication);
         markers_.emplace(marker_id, std::move(marker->seen));
     } else {
@@ -312,19 +329,18 @@ std::chrono::milliseconds BrokerSession::until_next_due() const {
 }
 
 void BrokerSession::on_cancel_stream(const std::string& body) {
-    Poco::JSON::Object::Ptr message;
+    protocol::CancelStreamEntry entry;
     try {
-        message = Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
-    } catch (const Poco::Exception& e) {
-        log_.write(LogLevel::warning, "ignored a cancel-stream entry that is not JSON");
+        entry = protocol::decode_cancel_stream_entry(body);
+    } catch (const protocol::MalformedMessage& e) {
+        log_.write(LogLevel::warning, std::string("ignored a cancel-stream entry: ") + e.what());
         return;
     }
-    if (std::string job_id = message->optValue<std::string>("job_id", ""); !job_id.empty()) {
-        if (!board_.cancelled(job_id))
-            log_.write(LogLevel::debug, "job cancelled", job_id);
-        board_.cancel(job_id);
-    } else if (auto marker = markers_.find(message->optValue<std::string>("marker", ""));
-               marker != markers_.end()) {
+    if (!entry.job_id.empty()) {
+        if (!board_.cancelled(entry.job_id))
+            log_.write(LogLevel::debug, "job cancelled", entry.job_id);
+        board_.cancel(entry.job_id);
+    } else if (auto marker = markers_.find(entry.marker_id); marker != markers_.end()) {
         marker->second.set_value();
         markers_.erase(marker);
     }

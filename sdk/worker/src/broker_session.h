@@ -20,6 +20,7 @@
 
 namespace visiongw::amqp {
 class AmqpConnection;
+struct LinkEvent;
 struct PublisherConfirm;
 }  // namespace visiongw::amqp
 
@@ -95,7 +96,12 @@ private:
     void wake();
     // Waits until the broker sent something, a request was submitted, or `timeout`.
     void await_work(const amqp::AmqpConnection& connection, std::chrono::milliseconds timeout);
+    // The session thread: connects through an amqp::BrokerLink (backoff from 500 ms to 5 s),
+    // serves the connection until it fails or the session stops, and starts over.
     void run();
+    // Declares the topology, turns on confirms and starts both consumers on a new connection.
+    void prepare(amqp::AmqpConnection& connection);
+    void report(const amqp::LinkEvent& event) const;
     void serve(amqp::AmqpConnection& connection);
     void carry_out(amqp::AmqpConnection& connection, Request& request);
     void publish(amqp::AmqpConnection& connection, Publication& publication);

@@ -1,21 +1,16 @@
-// Reading the job message of sdk/PROTOCOL.md.
+// A job message of sdk/PROTOCOL.md as the Job an analyzer sees.
 #pragma once
 
-#include <stdexcept>
-#include <string>
+#include <string_view>
 
+#include "visiongw/protocol/job_message.h"
 #include "visiongw/worker/analysis.h"
 
 namespace visiongw::worker {
 
-// A message no worker can use (not JSON, unknown schema_version, a missing or malformed
-// field); the broker should dead-letter it. what() names the problem.
-class UnusableMessage : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
-// Validates `body` (schema_version 1); `request_id` is the message's x-request-id header.
-Job parse_job_message(const std::string& body, const std::string& request_id);
+// Decodes `body` (protocol::decode_job_message; throws protocol::MalformedMessage for a message
+// no worker can use, which the broker should dead-letter); `request_id` is the message's
+// x-request-id header.
+Job parse_job_message(std::string_view body, const std::string& request_id);
 
 }  // namespace visiongw::worker

@@ -89,7 +89,7 @@ Settlement JobRunner::run(const std::string& body, const std::string& request_id
     Job job;
     try {
         job = parse_job_message(body, request_id);
-    } catch (const UnusableMessage& e) {
+    } catch (const protocol::MalformedMessage& e) {
         log_.write(LogLevel::warning,
                    std::string("unusable job message, dead-lettering it: ") + e.what());
         return Settlement::dead_letter;

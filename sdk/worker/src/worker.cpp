@@ -8,7 +8,7 @@
 #include <thread>
 #include <vector>
 
-#include "amqp/topology.h"
+#include "visiongw/amqp/topology.h"
 #include "broker_session.h"
 #include "cancel_board.h"
 #include "job_runner.h"

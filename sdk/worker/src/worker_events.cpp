@@ -1,59 +1,41 @@
 #include "worker_events.h"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeFormatter.h>
-#include <Poco/Timestamp.h>
 #include <unistd.h>
 
-#include <sstream>
-
 namespace visiongw::worker {
-namespace {
 
-std::string to_text(const Poco::JSON::Object& object) {
-    std::ostringstream out;
-    object.stringify(out);
-    return out.str();
-}
-
-}  // namespace
-
-Poco::JSON::Object WorkerEvents::event(const std::string& job_id, const std::string& name) const {
-    Poco::JSON::Object object;
-    object.set("schema_version", 1);
-    object.set("job_id", job_id);
-    object.set("event", name);
-    object.set("worker_id", worker_id_);
-    object.set("timestamp", Poco::DateTimeFormatter::format(Poco::Timestamp(),
-                                                            Poco::DateTimeFormat::ISO8601_FORMAT));
-    return object;
+protocol::WorkerEvent WorkerEvents::stamped(const std::string& job_id,
+                                            protocol::WorkerEventType type) const {
+    protocol::WorkerEvent event;
+    event.job_id = job_id;
+    event.type = type;
+    event.worker_id = worker_id_;
+    event.timestamp = protocol::event_timestamp();
+    return event;
 }
 
 std::string WorkerEvents::started(const std::string& job_id) const {
-    return to_text(event(job_id, "started"));
+    return protocol::encode_worker_event(stamped(job_id, protocol::WorkerEventType::started));
 }
 
 std::string WorkerEvents::progress(const std::string& job_id, int percent) const {
-    Poco::JSON::Object object = event(job_id, "progress");
-    object.set("progress", percent);
-    return to_text(object);
+    protocol::WorkerEvent event = stamped(job_id, protocol::WorkerEventType::progress);
+    event.progress = percent;
+    return protocol::encode_worker_event(event);
 }
 
 std::string WorkerEvents::completed(const std::string& job_id,
                                     Poco::JSON::Object::Ptr result) const {
-    Poco::JSON::Object object = event(job_id, "completed");
-    object.set("result", result);
-    return to_text(object);
+    protocol::WorkerEvent event = stamped(job_id, protocol::WorkerEventType::completed);
+    event.result = std::move(result);
+    return protocol::encode_worker_event(event);
 }
 
 std::string WorkerEvents::failed(const std::string& job_id, const std::string& code,
                                  const std::string& message) const {
-    Poco::JSON::Object::Ptr error = new Poco::JSON::Object;
-    error->set("code", code);
-    error->set("message", message);
-    Poco::JSON::Object object = event(job_id, "failed");
-    object.set("error", error);
-    return to_text(object);
+    protocol::WorkerEvent event = stamped(job_id, protocol::WorkerEventType::failed);
+    event.error = protocol::event_error(code, message);
+    return protocol::encode_worker_event(event);
 }
 
 std::string default_worker_id() {

@@ -1,9 +1,12 @@
-// The JSON of the worker events of sdk/PROTOCOL.md, each stamped with worker id and time.
+// The worker events of sdk/PROTOCOL.md this worker sends, each stamped with its worker id and
+// the time.
 #pragma once
 
 #include <Poco/JSON/Object.h>
 
 #include <string>
+
+#include "visiongw/protocol/worker_event.h"
 
 namespace visiongw::worker {
 
@@ -18,7 +21,7 @@ public:
                        const std::string& message) const;
 
 private:
-    Poco::JSON::Object event(const std::string& job_id, const std::string& name) const;
+    protocol::WorkerEvent stamped(const std::string& job_id, protocol::WorkerEventType type) const;
 
     std::string worker_id_;
 };

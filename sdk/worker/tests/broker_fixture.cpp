@@ -1,12 +1,13 @@
 #include "broker_fixture.h"
 
-#include <sstream>
 #include <thread>
 
 #include "broker_control.h"
 #include "json_object.h"
 #include "test_images.h"
 #include "test_services.h"
+#include "visiongw/protocol/cancel_stream.h"
+#include "visiongw/protocol/job_message.h"
 
 namespace visiongw::worker::testing {
 namespace {
@@ -64,27 +65,20 @@ void BrokerFixture::TearDown() {
 std::string BrokerFixture::job_message(const std::string& job_id, const std::string& path,
                                        const std::string& analysis_type,
                                        std::optional<std::string> file_hash) const {
-    Poco::JSON::Object::Ptr metadata = new Poco::JSON::Object;
-    metadata->set("format", path.ends_with(".png") ? "png" : "jpeg");
-    metadata->set("size_bytes", size_of_file(path));
-    metadata->set("original_filename", "leaf");
-    metadata->set("content_type", path.ends_with(".png") ? "image/png" : "image/jpeg");
-    Poco::JSON::Object::Ptr parameters = new Poco::JSON::Object;
-    parameters->set("confidence_threshold", 0.6);
-    parameters->set("return_details", false);
-    parameters->set("custom_prompt", Poco::Dynamic::Var());
-    Poco::JSON::Object message;
-    message.set("schema_version", 1);
-    message.set("job_id", job_id);
-    message.set("analysis_type", analysis_type);
-    message.set("file_path", path);
-    message.set("file_hash", file_hash.value_or(sha256_of_file(path)));
-    message.set("metadata", metadata);
-    message.set("parameters", parameters);
-    message.set("timestamp", "2026-11-28T17:00:00Z");
-    std::ostringstream text;
-    message.stringify(text);
-    return text.str();
+    const bool png = path.ends_with(".png");
+    protocol::JobMessage message;
+    message.job_id = job_id;
+    message.analysis_type = analysis_type;
+    message.file_path = path;
+    message.file_hash = file_hash.value_or(sha256_of_file(path));
+    // The worker reads size and content type; the dimensions are the gateway's information.
+    message.metadata = {png ? "png" : "jpeg", 0,      0,
+                        size_of_file(path),   "leaf", png ? "image/png" : "image/jpeg"};
+    message.parameters = {{"confidence_threshold", 0.6},
+                          {"return_details", false},
+                          {"custom_prompt", std::monostate{}}};
+    message.timestamp = "2026-11-28T17:00:00Z";
+    return protocol::encode_job_message(message);
 }
 
 void BrokerFixture::publish_job(const std::string& job_id, const std::string& body) {
@@ -103,7 +97,7 @@ void BrokerFixture::publish_cancel(const std::string& job_id) {
     properties.message_id = job_id;
     properties.delivery_mode = amqp::kPersistent;
     broker_->publish(options_.topology.cancel_exchange, "", properties,
-                     R"({"schema_version": 1, "job_id": ")" + job_id + "\"}", false);
+                     protocol::encode_cancellation(job_id), false);
 }
 
 template <typename Done>

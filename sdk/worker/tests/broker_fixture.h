@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "amqp/amqp_connection.h"
-#include "amqp/topology.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/topology.h"
 #include "visiongw/worker/worker.h"
 
 namespace visiongw::worker::testing {

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "amqp/topology.h"
+#include "visiongw/amqp/topology.h"
 #include "cancel_board.h"
 
 namespace visiongw::worker {

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "amqp/amqp_connection.h"
-#include "amqp/topology.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/topology.h"
 #include "eventually.h"
 #include "gateway_process.h"
 #include "gateway_support.h"

@@ -11,7 +11,8 @@ namespace visiongw::sdk {
 
 inline constexpr const char* kQueueKind = "queue";
 
-// A job for the workers. `body` is the JSON message of the API contract (schema_version 1).
+// A job for the workers. `body` is the job message of sdk/PROTOCOL.md, as
+// visiongw/protocol/job_message.h encodes it.
 struct JobMessage {
     std::string job_id;  // becomes the message id
     std::string request_id;

@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "amqp/topology.h"
+#include "visiongw/amqp/topology.h"
 #include "visiongw/worker/analysis.h"
 
 namespace visiongw::worker {

@@ -1,4 +1,4 @@
-#include "amqp/topology.h"
+#include "visiongw/amqp/topology.h"
 
 #include <charconv>
 #include <stdexcept>

@@ -1,4 +1,4 @@
-#include "amqp/amqp_connection.h"
+#include "visiongw/amqp/connection.h"
 
 #include <amqp_tcp_socket.h>
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "amqp/amqp_connection.h"
+#include "visiongw/amqp/connection.h"
 
 namespace visiongw::amqp {
 

@@ -1,10 +1,10 @@
-#include "ops/json_text.h"
+#include "visiongw/protocol/json_text.h"
 
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 
-namespace visiongw::core {
+namespace visiongw::protocol {
 namespace {
 
 constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
@@ -106,4 +106,4 @@ void append_json_number(std::string& line, double value) {
     line.append(number, end);
 }
 
-}  // namespace visiongw::core
+}  // namespace visiongw::protocol
