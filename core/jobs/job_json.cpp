@@ -7,22 +7,10 @@
 #include <string_view>
 
 #include "ops/json_text.h"
+#include "visiongw/protocol/job_message.h"
 
 namespace visiongw::core {
 namespace {
-
-std::string param_json(const sdk::ParamValue& value) {
-    if (auto* b = std::get_if<bool>(&value))
-        return *b ? "true" : "false";
-    if (auto* d = std::get_if<double>(&value)) {
-        std::string number;
-        append_json_number(number, *d);
-        return number;
-    }
-    if (auto* s = std::get_if<std::string>(&value))
-        return json_quote(*s);
-    return "null";
-}
 
 // A stored JSON text (written by this gateway, so valid) as it is; empty text is null.
 std::string_view raw_or_null(const std::string& json) {
@@ -42,13 +30,7 @@ std::string utc_now() {
 // The job texts below are assembled as strings, not Poco::JSON trees: a submit writes three
 // of them, and building and stringifying the trees cost ~7% of the gateway's CPU.
 std::string parameters_json(const std::map<std::string, sdk::ParamValue>& parameters) {
-    std::string out = "{";
-    for (const auto& [name, value] : parameters) {
-        if (out.size() > 1)
-            out += ',';
-        out += json_quote(name) + ":" + param_json(value);
-    }
-    return out + "}";
+    return protocol::encode_parameters(parameters);
 }
 
 std::string file_json(const ReceivedUpload& upload, bool deduplicated) {
@@ -84,23 +66,6 @@ std::string job_json(const sdk::JobRecord& record) {
            ",\"events\":" + json_quote(self + "/events") +
            ",\"cancel\":" + json_quote(self + "/cancel") + "}}";
     return out;
-}
-
-std::string job_message_json(const sdk::JobRecord& record, const ReceivedUpload& upload,
-                             const std::string& file_path,
-                             const std::map<std::string, sdk::ParamValue>& parameters) {
-    return "{\"schema_version\":1,\"job_id\":" + json_quote(record.id) +
-           ",\"analysis_type\":" + json_quote(record.analysis_type) +
-           ",\"file_path\":" + json_quote(file_path) +
-           ",\"file_hash\":" + json_quote(upload.sha256) +
-           ",\"metadata\":{\"format\":" + json_quote(format_name(upload.image.format)) +
-           ",\"width\":" + std::to_string(upload.image.width) +
-           ",\"height\":" + std::to_string(upload.image.height) +
-           ",\"size_bytes\":" + std::to_string(upload.size) +
-           ",\"original_filename\":" + json_quote(upload.original_filename) +
-           ",\"content_type\":" + json_quote(upload.image.mime_type()) +
-           "},\"parameters\":" + parameters_json(parameters) +
-           ",\"timestamp\":" + json_quote(record.created_at) + "}";
 }
 
 }  // namespace visiongw::core

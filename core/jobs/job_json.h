@@ -1,4 +1,4 @@
-// The JSON documents of a job: the API's job object and the queue message of the contract.
+// The JSON documents of a job in the HTTP API: the job object and its parts.
 #pragma once
 
 #include <map>
@@ -13,6 +13,7 @@ namespace visiongw::core {
 // RFC 3339 UTC with seconds, e.g. 2026-11-28T17:00:00Z.
 std::string utc_now();
 
+// The "parameters" object: the same text as the job message's (protocol::encode_parameters).
 std::string parameters_json(const std::map<std::string, sdk::ParamValue>& parameters);
 
 // The "file" object of the API answer.
@@ -20,10 +21,5 @@ std::string file_json(const ReceivedUpload& upload, bool deduplicated);
 
 // GET /jobs/{id} answer.
 std::string job_json(const sdk::JobRecord& record);
-
-// The message of the API contract (schema_version 1).
-std::string job_message_json(const sdk::JobRecord& record, const ReceivedUpload& upload,
-                             const std::string& file_path,
-                             const std::map<std::string, sdk::ParamValue>& parameters);
 
 }  // namespace visiongw::core

@@ -2,6 +2,7 @@
 
 #include "jobs/job_id.h"
 #include "jobs/job_json.h"
+#include "jobs/job_message.h"
 #include "jobs/random_uuid.h"
 #include "jobs/worker_event.h"
 
@@ -104,7 +105,8 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     }
     clock.mark(SubmitStep::record);
     sdk::JobMessage message{record.id, request_id,
-                            job_message_json(record, upload, blob.location, parameters.values)};
+                            protocol::encode_job_message(
+                                job_message_of(record, upload, blob.location, parameters.values))};
     auto published = [&](bool ok) {
         const double ms = clock.mark(SubmitStep::publish);
         if (observer_.published)

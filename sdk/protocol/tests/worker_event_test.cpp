@@ -127,6 +127,13 @@ TEST(WorkerEvent, InformativeFieldsOfAnotherTypeAreIgnored) {
     EXPECT_EQ(event.timestamp, "");
 }
 
+TEST(WorkerEvent, NestingDeeperThanTheParserAllowsIsRefused) {
+    const std::string deep = std::string(10000, '[') + std::string(10000, ']');
+    const std::string message = decode_error(
+        R"({"schema_version":1,"job_id":"j","event":"completed","result":{"x":)" + deep + "}}");
+    EXPECT_NE(message.find("not a JSON object"), std::string::npos) << message;
+}
+
 TEST(WorkerEvent, EveryTruncationIsRefusedCleanly) {
     WorkerEvent completed = event_of(WorkerEventType::completed);
     completed.result = labels();

@@ -45,37 +45,5 @@ TEST(JobJson, FileObjectCarriesTheFacts) {
     EXPECT_TRUE(file->getValue<bool>("deduplicated"));
 }
 
-TEST(JobJson, QueueMessageParsesBackToItsFields) {
-    sdk::JobRecord record;
-    record.id = "0b7a5d0e-5d1c-4c1a-9d35-3f0a3c4c9e11";
-    record.analysis_type = "disease";
-    record.created_at = "2026-11-28T21:00:00Z";
-    auto message = parse_object(job_message_json(
-        record, upload_of_leaf(), "/srv/files/ee/ee/x.webp", {{"confidence_threshold", 0.25}}));
-    EXPECT_EQ(message->getValue<int>("schema_version"), 1);
-    EXPECT_EQ(message->getValue<std::string>("job_id"), record.id);
-    EXPECT_EQ(message->getValue<std::string>("analysis_type"), "disease");
-    EXPECT_EQ(message->getValue<std::string>("file_path"), "/srv/files/ee/ee/x.webp");
-    EXPECT_EQ(message->getValue<std::string>("file_hash"), std::string(64, 'e'));
-    EXPECT_EQ(message->getValue<std::string>("timestamp"), record.created_at);
-    auto metadata = message->getObject("metadata");
-    EXPECT_EQ(metadata->getValue<std::string>("format"), "webp");
-    EXPECT_EQ(metadata->getValue<int>("width"), 4000);
-    EXPECT_EQ(metadata->getValue<int>("height"), 3000);
-    EXPECT_EQ(metadata->getValue<std::uint64_t>("size_bytes"), 123456789012u);
-    EXPECT_EQ(metadata->getValue<std::string>("original_filename"), kAwkward);
-    EXPECT_EQ(metadata->getValue<std::string>("content_type"), "image/webp");
-    EXPECT_EQ(message->getObject("parameters")->getValue<double>("confidence_threshold"), 0.25);
-}
-
-// A client's filename need not be UTF-8; the message must stay valid JSON for every worker.
-TEST(JobJson, BytesThatAreNotUtf8BecomeReplacementCharacters) {
-    ReceivedUpload upload = upload_of_leaf();
-    upload.original_filename = "leaf\xff\xfe.jpg";
-    auto message = parse_object(job_message_json(sdk::JobRecord{}, upload, "/f", {}));
-    EXPECT_EQ(message->getObject("metadata")->getValue<std::string>("original_filename"),
-              "leaf\xEF\xBF\xBD\xEF\xBF\xBD.jpg");
-}
-
 }  // namespace
 }  // namespace visiongw::core
