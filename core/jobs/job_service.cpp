@@ -195,31 +195,28 @@ bool JobService::release_blob(const std::string& key,
 }
 
 void JobService::on_worker_event(std::string_view json) {
-    std::optional<WorkerEvent> event = decode_worker_event(json);
-    if (!event) {
+    protocol::WorkerEvent event;
+    try {
+        event = protocol::decode_worker_event(json);
+    } catch (const protocol::MalformedMessage& e) {
         if (observer_.warning)
-            observer_.warning("worker event is not a JSON object; dropped", "");
+            observer_.warning(std::string("worker event dropped: ") + e.what(), "");
         return;
     }
-    const std::string& id = event->job_id;
-    if (id.empty() || !event->change) {
-        if (observer_.warning) {
-            observer_.warning("worker event without job_id or with an unknown event; dropped", id);
-        }
-        return;
-    }
+    const sdk::JobChange change = job_change_of(event);
     // Unavailable → retry
-    sdk::TransitionResult result = plugins_.job_store.transition(id, *event->change);
+    sdk::TransitionResult result = plugins_.job_store.transition(event.job_id, change);
     if (result.outcome == sdk::TransitionOutcome::applied) {
-        report_status(id, event->change->status);
+        report_status(event.job_id, change.status);
         return;
     }
     if (observer_.warning) {
-        observer_.warning("late or duplicate worker event '" + event->type + "' dropped (job is " +
+        observer_.warning("late or duplicate worker event '" +
+                              std::string(protocol::event_name(event.type)) + "' dropped (job is " +
                               (result.record ? std::string(sdk::to_string(result.record->status))
                                              : std::string("unknown")) +
                               ")",
-                          id);
+                          event.job_id);
     }
 }
 

@@ -1,9 +1,5 @@
 #include "jobs/worker_event.h"
 
-#include <Poco/JSON/Parser.h>
-#include <Poco/JSON/Stringifier.h>
-
-#include <algorithm>
 #include <sstream>
 
 #include "jobs/job_json.h"
@@ -11,45 +7,37 @@
 namespace visiongw::core {
 namespace {
 
-// A worker event of the wire protocol as a job change; nullopt for an unknown event.
-std::optional<sdk::JobChange> change_of(const Poco::JSON::Object& event) {
-    const std::string type = event.optValue<std::string>("event", "");
-    sdk::JobChange change;
-    change.updated_at = utc_now();
-    auto json_of = [&](const char* field) {
-        std::ostringstream out;
-        Poco::JSON::Stringifier::stringify(event.get(field), out);
-        return out.str();
-    };
-    if (type == "started") {
-        change.status = sdk::JobStatus::processing;
-    } else if (type == "progress") {
-        change.status = sdk::JobStatus::processing;
-        change.progress = std::clamp(event.optValue<int>("progress", 0), 0, 100);
-    } else if (type == "completed") {
-        change.status = sdk::JobStatus::completed;
-        change.result_json = event.has("result") ? json_of("result") : "{}";
-    } else if (type == "failed") {
-        change.status = sdk::JobStatus::failed;
-        change.error_json =
-            event.has("error") ? json_of("error") : R"({"code":"analysis_failed","message":""})";
-    } else {
-        return std::nullopt;
-    }
-    return change;
+std::string json_or(const Poco::JSON::Object::Ptr& object, const char* absent) {
+    if (object.isNull())
+        return absent;
+    std::ostringstream out;
+    object->stringify(out);
+    return out.str();
 }
 
 }  // namespace
 
-std::optional<WorkerEvent> decode_worker_event(std::string_view json) {
-    Poco::JSON::Object::Ptr event;
-    try {
-        event = Poco::JSON::Parser().parse(std::string(json)).extract<Poco::JSON::Object::Ptr>();
-    } catch (const std::exception&) {
-        return std::nullopt;
+sdk::JobChange job_change_of(const protocol::WorkerEvent& event) {
+    sdk::JobChange change;
+    change.updated_at = utc_now();
+    switch (event.type) {
+        case protocol::WorkerEventType::started:
+            change.status = sdk::JobStatus::processing;
+            break;
+        case protocol::WorkerEventType::progress:
+            change.status = sdk::JobStatus::processing;
+            change.progress = event.progress;
+            break;
+        case protocol::WorkerEventType::completed:
+            change.status = sdk::JobStatus::completed;
+            change.result_json = json_or(event.result, "{}");
+            break;
+        case protocol::WorkerEventType::failed:
+            change.status = sdk::JobStatus::failed;
+            change.error_json = json_or(event.error, R"({"code":"analysis_failed","message":""})");
+            break;
     }
-    return WorkerEvent{event->optValue<std::string>("job_id", ""),
-                       event->optValue<std::string>("event", ""), change_of(*event)};
+    return change;
 }
 
 }  // namespace visiongw::core

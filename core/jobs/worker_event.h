@@ -1,22 +1,14 @@
-// Decoding of the worker events of the wire protocol (sdk/PROTOCOL.md) into job changes.
+// What a worker event of the wire protocol (sdk/PROTOCOL.md) changes in its job record.
 #pragma once
 
-#include <optional>
-#include <string>
-#include <string_view>
-
+#include "visiongw/protocol/worker_event.h"
 #include "visiongw/sdk/job_store.h"
 
 namespace visiongw::core {
 
-// One worker event as the gateway folds it into a job record.
-struct WorkerEvent {
-    std::string job_id;                    // empty when the event names none
-    std::string type;                      // its "event": started, progress, completed, failed
-    std::optional<sdk::JobChange> change;  // nullopt for an unknown event type
-};
-
-// The event of `json`; nullopt when `json` is not a JSON object.
-std::optional<WorkerEvent> decode_worker_event(std::string_view json);
+// started and progress → processing (with the progress); completed → completed with its result
+// ({} without one); failed → failed with its error ({"code":"analysis_failed","message":""}
+// without one). Stamped with the time now.
+sdk::JobChange job_change_of(const protocol::WorkerEvent& event);
 
 }  // namespace visiongw::core
