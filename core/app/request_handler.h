@@ -1,5 +1,6 @@
-// The one HTTP handler of the gateway: request id, routing, errors as JSON, metrics and the
-// access log around every route handler, so no exception escapes unanswered.
+// The one HTTP handler of the gateway: gives each request its id and body, then runs it through
+// the request pipeline (app/pipeline: routing, errors as JSON, metrics and the access log
+// around every route handler, so no exception escapes unanswered).
 #pragma once
 
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -14,8 +15,8 @@ class GatewayRequestHandlerFactory : public Poco::Net::HTTPRequestHandlerFactory
 public:
     GatewayRequestHandlerFactory(Gateway& gateway, const Router& router)
         : gateway_(gateway), router_(router) {}
-    // Refuses an announced oversized upload here, so a client sending `Expect: 100-continue`
-    // gets the 413 before it sends a byte.
+    // Notes an announced oversized upload here (see announces_oversized_upload), so a client
+    // sending `Expect: 100-continue` gets the 413 before it sends a byte.
     Poco::Net::HTTPRequestHandler* createRequestHandler(
         const Poco::Net::HTTPServerRequest& request) override;
 

@@ -187,7 +187,7 @@ constexpr RouteEntry kRoutes[] = {
     {"GET", "/health/ready", RouteAccess::open, ready},
     {"GET", "/health/metrics", RouteAccess::open, metrics},
     {"GET", "/openapi.json", RouteAccess::open, openapi},
-    {"POST", "/api/v1/vision/analyze", RouteAccess::submit, analyze},
+    {"POST", "/api/v1/vision/analyze", RouteAccess::submit, analyze, RouteBody::image_upload},
     {"GET", "/api/v1/vision/jobs/{job_id}", RouteAccess::read, get_job},
     {"GET", "/api/v1/vision/jobs/{job_id}/events", RouteAccess::read, job_events},
     {"DELETE", "/api/v1/vision/jobs/{job_id}/cancel", RouteAccess::read, cancel_job},
@@ -206,7 +206,8 @@ Router make_routes(Gateway& gateway) {
     for (const RouteEntry& entry : kRoutes) {
         router.add(
             Route{entry.method, entry.pattern, entry.access,
-                  [&gateway, handler = entry.handler](HttpCall& call) { handler(gateway, call); }});
+                  [&gateway, handler = entry.handler](HttpCall& call) { handler(gateway, call); },
+                  entry.body});
     }
     return router;
 }

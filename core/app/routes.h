@@ -8,12 +8,14 @@
 
 namespace visiongw::core {
 
-// One route of the API: what the router matches, the access class it needs, and its handler.
+// One route of the API: what the router matches, the access class it needs, its handler and
+// what it reads as its body.
 struct RouteEntry {
     const char* method;
     const char* pattern;
     RouteAccess access;
     void (*handler)(Gateway&, HttpCall&);
+    RouteBody body = RouteBody::none;
 };
 
 // Every route of the gateway in match order; make_routes() binds them to a Gateway, and tests

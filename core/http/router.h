@@ -13,11 +13,16 @@ namespace visiongw::core {
 // Which rate-limit bucket and which role a route needs.
 enum class RouteAccess { open, submit, read, admin };
 
+// What a route reads as its body: an image upload is limited by the image size limit, and one
+// announced over it is refused before it is read.
+enum class RouteBody { none, image_upload };
+
 struct Route {
     std::string method;
     std::string pattern;
     RouteAccess access = RouteAccess::open;
     std::function<void(HttpCall&)> handler;
+    RouteBody body = RouteBody::none;
 };
 
 struct RouteMatch {
