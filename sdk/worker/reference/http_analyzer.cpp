@@ -1,13 +1,14 @@
 #include "http_analyzer.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/FilePartSource.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/PartSource.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <sstream>
 #include <stdexcept>
@@ -36,6 +37,47 @@ Poco::URI checked_url(const std::string& url, const char* key) {
     }
     return uri;
 }
+
+// Reads a stdio file through a std::istream, from where it stands.
+class FileReadBuffer final : public std::streambuf {
+public:
+    explicit FileReadBuffer(std::FILE* file) : file_(file) {}
+
+protected:
+    int_type underflow() override {
+        const std::size_t count = std::fread(buffer_, 1, sizeof buffer_, file_);
+        if (count == 0)
+            return traits_type::eof();
+        setg(buffer_, buffer_, buffer_ + count);
+        return traits_type::to_int_type(buffer_[0]);
+    }
+
+private:
+    std::FILE* file_;
+    char buffer_[64 * 1024];
+};
+
+// The job's image as the form's file part: the file the worker library opened and verified,
+// never opened again by its path (which could name another file by now).
+class ImagePart final : public Poco::Net::PartSource {
+public:
+    ImagePart(AnalysisContext& context, const std::string& media_type)
+        : PartSource(media_type),
+          buffer_(context.image()),
+          stream_(&buffer_),
+          filename_(std::filesystem::path(context.job().file_path).filename().string()),
+          size_(static_cast<std::streamsize>(context.job().size_bytes)) {}
+
+    std::istream& stream() override { return stream_; }
+    const std::string& filename() const override { return filename_; }
+    std::streamsize getContentLength() const override { return size_; }
+
+private:
+    FileReadBuffer buffer_;
+    std::istream stream_;
+    std::string filename_;
+    std::streamsize size_;
+};
 
 std::string excerpt(const std::string& text) {
     return text.size() <= 200 ? text : text.substr(0, 200) + "…";
@@ -152,7 +194,7 @@ Poco::JSON::Object::Ptr HttpAnalyzer::operator()(AnalysisContext& context) const
     }
     const std::string media_type =
         context.metadata().optValue<std::string>("content_type", "application/octet-stream");
-    form.addPart("image", new Poco::Net::FilePartSource(job.file_path, media_type));
+    form.addPart("image", new ImagePart(context, media_type));
     const Service vision{vision_service_, "vision service", "vision_service_error"};
     Poco::JSON::Object::Ptr vision_result = call(
         vision, context, time_left(context, timeout_),

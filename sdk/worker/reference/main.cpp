@@ -17,7 +17,8 @@ using namespace visiongw::worker;
 
 void print_usage() {
     std::cout << "usage: visiongw-worker [--config PATH]   (default etc/visiongw.ini)\n\n"
-                 "Reads [rabbitmq] and [log] level (shared with the gateway) and [worker]:\n";
+                 "Reads [rabbitmq], [log] level and [local] root (shared with the gateway) and "
+                 "[worker]:\n";
     for (const auto& option : reference::worker_options()) {
         std::cout << "  " << option.name << " (default '" << option.default_value << "'";
         if (option.env != nullptr)

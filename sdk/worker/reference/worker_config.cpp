@@ -59,6 +59,12 @@ constexpr visiongw_option kWorkerOptions[] = {
      .min = "1",
      .max = "3600000",
      .description = "http analyzer: connect/send/receive timeout of each call"},
+    {.name = "storage_root",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .env = "FILE_STORAGE_TEMP_DIR",
+     .description = "folder the gateway stores images in; only files below it are read (empty: "
+                    "[local] root of this file)"},
 };
 
 // The keys of the gateway's [rabbitmq] the worker reads, with their environment overrides (the
@@ -180,6 +186,9 @@ private:
     sdk::OptionTable table_;
 };
 
+// The `[local] root` the gateway's local storage plugin uses when its section gives none.
+constexpr const char* kGatewayStorageRoot = "/var/lib/visiongw/files";
+
 const char* worker_default(const std::string& key) {
     return find_option(kWorkerOptions, key)->default_value;
 }
@@ -234,6 +243,10 @@ void read_worker(const Poco::Util::AbstractConfiguration& ini, const Section& se
     config.http.timeout = std::chrono::milliseconds(integer("http_timeout_ms"));
     config.http.vision_service_url =
         section.text("vision_service_url", worker_default("vision_service_url"));
+    // Not given: the gateway's own root, as the gateway reads it from the same file.
+    worker.storage_root = section.text("storage_root", worker_default("storage_root"));
+    if (worker.storage_root.empty())
+        worker.storage_root = ini.getRawString("local.root", kGatewayStorageRoot);
     config.http.llm_service_url =
         section.text("llm_service_url", worker_default("llm_service_url"));
     if (config.analyzer != "http")

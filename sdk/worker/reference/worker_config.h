@@ -32,7 +32,8 @@ struct ReferenceWorkerConfig {
 };
 
 // Reads `path`; keys of `[rabbitmq]` and `[log]` the worker does not use belong to the gateway
-// and are ignored, unknown keys of `[worker]` are errors. An environment variable the tables
+// and are ignored, unknown keys of `[worker]` are errors; `[worker] storage_root`
+// defaults to `[local] root`. An environment variable the tables
 // declare (`env`) overrides its key when it is set and not empty. Throws WorkerConfigError.
 ReferenceWorkerConfig load_worker_config(const std::string& path);
 

@@ -141,7 +141,7 @@ Settlement JobRunner::run_job(const Job& job) {
 }
 
 Poco::JSON::Object::Ptr JobRunner::analyse_with_retries(const Job& job) {
-    VerifiedImage image(job);
+    VerifiedImage image(job, options_.storage_root);
     ProgressReports reported_progress{-1, CancelBoard::Clock::now()};  // just after `started`
     for (int failures = 0;; ++failures) {
         try {

@@ -91,6 +91,10 @@ WorkerOptions checked(WorkerOptions options) {
     if (options.max_analysis.count() < 1) {
         throw std::invalid_argument("max_analysis must be at least one second");
     }
+    if (options.storage_root.empty()) {
+        throw std::invalid_argument(
+            "storage_root must name the folder the gateway stores images in");
+    }
     amqp::parse_broker_url(options.amqp_url);
     if (options.worker_id.empty())
         options.worker_id = default_worker_id();

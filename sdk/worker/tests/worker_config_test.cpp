@@ -65,6 +65,20 @@ TEST_F(WorkerConfigTest, DefaultsWithoutAWorkerSection) {
     EXPECT_EQ(config.worker.topology.queue, "visiongw.jobs");
     EXPECT_EQ(config.worker.topology.cancel_stream, "visiongw.cancellations");
     EXPECT_EQ(config.log_level, LogLevel::info);
+    EXPECT_EQ(config.worker.storage_root, "/var/lib/visiongw/files");
+}
+
+// The worker reads images where the gateway stores them: the same file's [local] root, unless
+// [worker] storage_root names another spelling; FILE_STORAGE_TEMP_DIR overrides both, as it
+// overrides the gateway's root.
+TEST_F(WorkerConfigTest, StorageRootIsTheGatewaysUnlessGiven) {
+    EXPECT_EQ(load_worker_config(ini("[local]\nroot = /srv/leaves\n")).worker.storage_root,
+              "/srv/leaves");
+    const std::string both = "[local]\nroot = /srv/leaves\n[worker]\nstorage_root = /mnt/leaves\n";
+    EXPECT_EQ(load_worker_config(ini(both)).worker.storage_root, "/mnt/leaves");
+    ScopedEnvironment environment;
+    environment.set("FILE_STORAGE_TEMP_DIR", "/env/leaves");
+    EXPECT_EQ(load_worker_config(ini(both)).worker.storage_root, "/env/leaves");
 }
 
 TEST_F(WorkerConfigTest, ReadsTheGatewaysLogLevel) {
@@ -160,7 +174,8 @@ TEST_F(WorkerConfigTest, UnknownWorkerKeyStopsStartUpNamingFileSectionAndKey) {
               path_ +
                   ": [worker] concurency: unknown key; the valid keys are analyzer, "
                   "concurrency, max_retries, retry_backoff_ms, max_analysis_seconds, "
-                  "vision_service_url, llm_service_url, http_timeout_ms");
+                  "vision_service_url, llm_service_url, http_timeout_ms, "
+                  "storage_root");
 }
 
 TEST_F(WorkerConfigTest, BadValuesStopStartUp) {

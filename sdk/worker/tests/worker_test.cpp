@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -29,6 +30,11 @@ using visiongw::testing::VisionService;
 
 class WorkerTest : public BrokerFixture {
 protected:
+    void SetUp() override {
+        BrokerFixture::SetUp();
+        options_.storage_root = dir_.path();
+    }
+
     void TearDown() override {
         stop_worker();
         BrokerFixture::TearDown();
@@ -314,6 +320,49 @@ TEST_F(WorkerTest, ImageWithAnotherHashFailsAsFileMismatchWithoutAnalysis) {
     EXPECT_TRUE(analysed().empty());
 }
 
+// A job message is input from whoever can publish to the queue: its file_path may name any
+// file. The worker reads only regular files below its storage root, and its error about any
+// other file tells nothing of that file (not its size, not its hash).
+TEST_F(WorkerTest, JobNamingAFileOutsideTheStorageRootFailsAsFileForbiddenWithoutReadingIt) {
+    const std::string root = dir_.file("files");
+    std::filesystem::create_directories(root + "/ab");
+    options_.storage_root = root;
+    const std::string outside = leaf_png();  // beside the root, not in it
+    std::filesystem::create_symlink(outside, root + "/ab/link.png");
+    std::filesystem::create_directory_symlink(dir_.path(), root + "/out");
+    const std::string hash = sha256_of_file(outside);
+    const std::string size = std::to_string(size_of_file(outside));
+    start_worker(recording_analyzer());
+    const std::map<std::string, std::string> paths{
+        {"job-absolute", outside},
+        {"job-dotdot", root + "/../leaf.png"},
+        {"job-symlink", root + "/ab/link.png"},
+        {"job-symlinked-folder", root + "/out/leaf.png"},
+        {"job-wrong-hash", outside},
+    };
+    for (const auto& [job_id, path] : paths) {
+        std::optional<std::string> declared;
+        if (job_id == "job-wrong-hash")
+            declared = std::string(64, 'a');
+        publish_job(job_id, job_message(job_id, path, "pest", declared));
+    }
+
+    for (const auto& [job_id, path] : paths) {
+        auto events = events_until_final(job_id, 10s);
+        EXPECT_EQ(names_of(events), (std::vector<std::string>{"started", "failed"})) << job_id;
+        if (events.empty())
+            continue;
+        Poco::JSON::Object::Ptr error = events.back().body->getObject("error");
+        ASSERT_FALSE(error.isNull()) << job_id;
+        const auto message = error->getValue<std::string>("message");
+        EXPECT_EQ(error->getValue<std::string>("code"), "file_forbidden")
+            << job_id << ": " << message;
+        EXPECT_EQ(message.find(hash), std::string::npos) << job_id << ": " << message;
+        EXPECT_EQ(message.find(" " + size + " "), std::string::npos) << job_id << ": " << message;
+    }
+    EXPECT_TRUE(analysed().empty());
+}
+
 TEST_F(WorkerTest, AttemptOverMaxAnalysisSecondsFailsAsTimeout) {
     options_.max_analysis = 1s;
     options_.max_retries = 0;
@@ -374,8 +423,8 @@ TEST_F(WorkerTest, JobOfAKilledWorkerProcessIsRedeliveredAndCompletedOnce) {
                           << "\nevents_queue = " << topology.events_queue
                           << "\ncancel_exchange = " << topology.cancel_exchange
                           << "\ncancel_stream = " << topology.cancel_stream
-                          << "\n[worker]\nanalyzer = http\nvision_service_url = " << vision.url()
-                          << "\n";
+                          << "\n[worker]\nstorage_root = " << dir_.path()
+                          << "\nanalyzer = http\nvision_service_url = " << vision.url() << "\n";
     const std::string log = dir_.file("worker.log");
     publish_job("job-killed", job_message("job-killed", leaf_png()));
 

@@ -41,6 +41,11 @@ struct LogRecord {
 
 struct WorkerOptions {
     std::string amqp_url = "amqp://guest:guest@localhost:5672/";
+    // The folder the gateway stores images in (its `[local] root`); required. A job message's
+    // file_path is input from whoever can publish to the job queue: the worker reads only a
+    // regular file below this folder, reached through no symbolic link, and fails any other
+    // job with `file_forbidden`.
+    std::string storage_root;
     Topology topology;
     int concurrency = 1;  // jobs run at once; also the prefetch of the job queue
     int max_retries = 3;  // further attempts after a retryable failure
