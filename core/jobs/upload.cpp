@@ -9,6 +9,7 @@
 #include "jobs/job_error.h"
 #include "jobs/sha256.h"
 #include "upload/multipart_scanner.h"
+#include "visiongw/sdk/utf8.h"
 
 namespace visiongw::core {
 namespace {
@@ -186,6 +187,13 @@ ReceivedUpload receive_upload(std::istream& source, std::optional<std::uint64_t>
                 }
                 value.append(data, size);
             });
+            // Fields reach workers as JSON text: taken as sent, or refused, never altered.
+            if (const auto at = sdk::ill_formed_utf8_at(value)) {
+                throw HttpError(400, "invalid_field",
+                                "field " + name + " is not well-formed UTF-8 text (byte " +
+                                    std::to_string(*at) + " of " + std::to_string(value.size()) +
+                                    ")");
+            }
         }
         if (!image)
             throw JobError(JobErrorKind::invalid, "missing_field", "the form has no image part");

@@ -1,5 +1,6 @@
 // Reads a multipart/form-data submit as a stream: the image part flows in bounded chunks into
-// a storage writer while its size is checked and its SHA-256 computed; text fields are kept.
+// a storage writer while its size is checked and its SHA-256 computed; text fields are kept,
+// each refused unless it is well-formed UTF-8.
 #pragma once
 
 #include <istream>

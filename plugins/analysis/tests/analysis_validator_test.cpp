@@ -61,6 +61,27 @@ TEST(AnalysisValidator, RejectsNonNumbersAndBadUtf8) {
     EXPECT_EQ(make().validate({{"confidence_threshold", "nan"}}).errors.size(), 1u);
 }
 
+// Well-formed UTF-8 only (Unicode 15, table 3-7): what a decoder would turn into U+FFFD is
+// refused, so the text that reaches a worker is the text the client sent.
+TEST(AnalysisValidator, RejectsIllFormedUtf8) {
+    for (const char* bytes :
+         {"\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF", "\xF0\x80\x80\xAF", "\xED\xA0\x80",
+          "\xED\xBF\xBF", "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xF7\xBF\xBF\xBF",
+          "\xF8\x88\x80\x80\x80", "\x80", "\xE2\x82", "\xE2\x82x", "\xFF"}) {
+        auto result = make(0.6, 100).validate({{"custom_prompt", "a" + std::string(bytes) + "b"}});
+        ASSERT_EQ(result.errors.size(), 1u) << ::testing::PrintToString(bytes);
+        EXPECT_EQ(result.errors[0].message, "custom_prompt must be UTF-8 text");
+    }
+    // The edges of what is well-formed: U+0080, U+07FF, U+0800, U+D7FF, U+E000, U+FFFF,
+    // U+10000, U+10FFFF.
+    const std::string edges =
+        "\xC2\x80\xDF\xBF\xE0\xA0\x80\xED\x9F\xBF\xEE\x80\x80\xEF\xBF\xBF\xF0\x90\x80\x80\xF4\x8F"
+        "\xBF\xBF";
+    auto result = make(0.6, 8).validate({{"custom_prompt", edges}});
+    EXPECT_TRUE(result.errors.empty());
+    EXPECT_EQ(std::get<std::string>(result.values.at("custom_prompt")), edges);
+}
+
 TEST(AnalysisValidator, IgnoresUndeclaredFields) {
     EXPECT_TRUE(make().validate({{"colour", "green"}}).errors.empty());
 }

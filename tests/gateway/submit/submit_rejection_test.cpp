@@ -173,6 +173,25 @@ TEST_F(SubmitRejectionTest, BadConfidenceThresholdNamesTheField) {
     }
 }
 
+// Form fields travel to the worker as JSON text: bytes that are not well-formed UTF-8
+// (overlong forms, surrogates, lead bytes F5-FF, a cut sequence) are refused naming the field,
+// never replaced with U+FFFD on the way; also in a field no analysis type declares.
+TEST_F(SubmitRejectionTest, IllFormedUtf8InAFieldIsRefusedNamingTheField) {
+    int seed = 30;
+    for (const std::string bytes :
+         {"\xC0\xAF", "\xE0\x80\xAF", "\xF0\x80\x80\xAF", "\xED\xA0\x80", "\xF5\x80\x80\x80",
+          "\xF7\xBF\xBF\xBF", "\xF4\x90\x80\x80", "\xC3"}) {
+        SCOPED_TRACE(::testing::PrintToString(bytes));
+        const std::string message = expect_rejected(
+            leaf_form(make_png(8, 8, ++seed)).field("custom_prompt", "look for " + bytes), 400,
+            "invalid_field");
+        EXPECT_NE(message.find("custom_prompt"), std::string::npos) << message;
+    }
+    const std::string message = expect_rejected(
+        leaf_form(make_png(8, 8, ++seed)).field("notes", "\xED\xA0\x80"), 400, "invalid_field");
+    EXPECT_NE(message.find("notes"), std::string::npos) << message;
+}
+
 TEST_F(SubmitRejectionTest, NonMultipartBodyIsUnsupported) {
     expect_rejected(
         [] {

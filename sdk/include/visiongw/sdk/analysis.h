@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "visiongw/sdk/plugin.h"
+#include "visiongw/sdk/utf8.h"
 
 namespace visiongw::sdk {
 
@@ -61,27 +62,6 @@ inline std::string format_number(double value) {
     std::snprintf(text, sizeof text, "%g", value);
     return text;
 }
-
-inline std::optional<std::size_t> utf8_length(const std::string& text) {
-    std::size_t count = 0;
-    for (std::size_t i = 0; i < text.size();) {
-        auto byte = static_cast<unsigned char>(text[i]);
-        std::size_t len = byte < 0x80           ? 1
-                          : (byte >> 5) == 0x6  ? 2
-                          : (byte >> 4) == 0xE  ? 3
-                          : (byte >> 3) == 0x1E ? 4
-                                                : 0;
-        if (len == 0 || i + len > text.size())
-            return std::nullopt;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((static_cast<unsigned char>(text[i + k]) >> 6) != 0x2)
-                return std::nullopt;
-        }
-        i += len;
-        ++count;
-    }
-    return count;
-}
 }  // namespace detail
 
 // The shared rules every validator can build on: converts each declared field by its spec
@@ -124,7 +104,7 @@ inline ValidatedParameters validate_by_spec(const std::vector<ParameterSpec>& sp
                 }
                 break;
             case ParamType::text: {
-                auto length = detail::utf8_length(raw);
+                auto length = utf8_length(raw);
                 if (!length) {
                     reject("must be UTF-8 text");
                 } else if (*length > spec.max_length) {
