@@ -20,6 +20,12 @@ using std::chrono::system_clock;
 // A temporary file older than this belongs to no live upload.
 constexpr auto kStaleTempAge = std::chrono::hours(1);
 
+// The folder below the root that holds only the store's temporary files: a name of its own,
+// so that no root (not even "/") makes it a folder other programs use, such as /tmp.
+constexpr std::string_view kTempFolder = "visiongw-tmp";
+// What a temporary file is for: its name is "<purpose>-<pid>-<counter>.part".
+constexpr std::string_view kTempPurposes[] = {"upload", "health"};
+
 // Committed files that may wait for the finisher: descriptors held open, at most this many.
 constexpr std::size_t kFinisherCapacity = 64;
 
@@ -82,6 +88,28 @@ fs::path blob_path(const fs::path& root, const BlobKey& key) {
 }
 
 // A fan-out folder name: two lowercase hex digits.
+bool is_digits(std::string_view text) {
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Whether `name` is one the store gives its temporary files: "<purpose>-<pid>-<counter>.part".
+bool is_temp_file_name(std::string_view name) {
+    constexpr std::string_view kSuffix = ".part";
+    for (std::string_view purpose : kTempPurposes) {
+        if (!name.starts_with(purpose) || name.size() <= purpose.size() ||
+            name[purpose.size()] != '-' || !name.ends_with(kSuffix)) {
+            continue;
+        }
+        const std::string_view numbers =
+            name.substr(purpose.size() + 1, name.size() - purpose.size() - 1 - kSuffix.size());
+        const std::size_t dash = numbers.find('-');
+        return dash != std::string_view::npos && is_digits(numbers.substr(0, dash)) &&
+               is_digits(numbers.substr(dash + 1));
+    }
+    return false;
+}
+
 bool is_fanout_folder(const fs::path& name) {
     const std::string text = name.string();
     return text.size() == 2 && is_lower_hex(text[0]) && is_lower_hex(text[1]);
@@ -225,7 +253,7 @@ void LocalStorage::configure(const sdk::PluginConfig& config, sdk::PluginContext
         throw sdk::ConfigError(option + "cannot resolve \"" + config.get_string("root") +
                                "\": " + error.message());
     }
-    tmp_ = root_ / "tmp";
+    tmp_ = root_ / kTempFolder;
     ttl_ = std::chrono::seconds(config.get_int("file_ttl_seconds"));
     min_free_bytes_ = static_cast<std::uint64_t>(config.get_int("min_free_bytes"));
     fsync_ = config.get_bool("fsync");
@@ -240,6 +268,11 @@ void LocalStorage::configure(const sdk::PluginConfig& config, sdk::PluginContext
                                    error.message());
         }
     }
+    if (fs::is_symlink(tmp_, error)) {
+        throw sdk::ConfigError(option + tmp_.string() +
+                               " is a symbolic link; the store keeps its temporary files in a "
+                               "folder of its own");
+    }
 }
 
 void LocalStorage::start() {
@@ -249,7 +282,8 @@ void LocalStorage::start() {
     std::size_t removed = 0;
     for (const fs::directory_entry& entry : entries_of(tmp_)) {
         struct stat info {};
-        if (::lstat(entry.path().c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+        if (is_temp_file_name(entry.path().filename().string()) &&
+            ::lstat(entry.path().c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
             modified_at(info) < cutoff && ::unlink(entry.path().c_str()) == 0) {
             ++removed;
         }
@@ -346,7 +380,7 @@ sdk::StorageStats LocalStorage::stats(system_clock::time_point now) {
 void LocalStorage::for_each_blob(const std::function<void(const sdk::BlobStat&)>& visit) const {
     for (const fs::directory_entry& outer : entries_of(root_)) {
         if (!is_fanout_folder(outer.path().filename()))
-            continue;  // skips tmp/
+            continue;  // skips visiongw-tmp/
         for (const fs::directory_entry& inner : entries_of(outer.path())) {
             if (!is_fanout_folder(inner.path().filename()))
                 continue;

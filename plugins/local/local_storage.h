@@ -27,9 +27,11 @@ namespace visiongw::local {
 // more. Every method is safe to call from many threads once start() has run.
 class LocalStorage final : public sdk::StorageBackend {
 public:
-    // Reads the options, creates root and root/tmp. Throws sdk::ConfigError.
+    // Reads the options, creates root and its temporary folder root/visiongw-tmp. Throws
+    // sdk::ConfigError.
     void configure(const sdk::PluginConfig& config, sdk::PluginContext& context) override;
-    // Removes temporary files older than an hour: leftovers of a crash; starts the finisher.
+    // Removes the store's own temporary files older than an hour (leftovers of a crash) from
+    // its temporary folder, and nothing else; starts the finisher.
     void start() override;
     // Finishes the files committed so far. No upload may be in progress.
     void stop() noexcept override;
@@ -47,7 +49,8 @@ private:
     // are skipped.
     void for_each_blob(const std::function<void(const sdk::BlobStat&)>& visit) const;
     std::uint64_t free_bytes() const;
-    // Creates a new empty file in root/tmp; returns its descriptor and path.
+    // Creates a new empty file in the temporary folder; returns its descriptor and path.
+    // `purpose` is one of kTempPurposes (local_storage.cpp).
     std::pair<int, std::filesystem::path> create_temp_file(std::string_view purpose);
 
     std::filesystem::path root_;

@@ -54,6 +54,9 @@ class LocalStorageTest : public ::testing::Test {
 protected:
     void SetUp() override { configure(storage_, {}); }
 
+    // Where the store keeps its uploads until they are published.
+    fs::path temp_folder() const { return root_ / "visiongw-tmp"; }
+
     sdk::PluginConfig config(const std::map<std::string, sdk::OptionValue>& overrides) const {
         std::map<std::string, sdk::OptionValue> values{{"root", root_.string()},
                                                        {"file_ttl_seconds", std::int64_t{3600}},
@@ -97,7 +100,7 @@ TEST_F(LocalStorageTest, CommitPublishesBytesAtTheFanOutPath) {
     EXPECT_EQ(blob.size, 10u);
     EXPECT_FALSE(blob.deduplicated);
     EXPECT_EQ(read_file(blob_path(kSha)), "leaf bytes");
-    EXPECT_EQ(count_entries(root_ / "tmp"), 0u);
+    EXPECT_EQ(count_entries(temp_folder()), 0u);
 
     const auto stat = storage_.stat(blob.key);
     ASSERT_TRUE(stat.has_value());
@@ -116,16 +119,16 @@ TEST_F(LocalStorageTest, IdenticalContentIsStoredOnceAndItsTtlRestarts) {
     EXPECT_TRUE(again.deduplicated);
     EXPECT_EQ(again.location, blob_path(kSha).string());
     EXPECT_EQ(count_entries(blob_path(kSha).parent_path()), 1u);
-    EXPECT_EQ(count_entries(root_ / "tmp"), 0u);
+    EXPECT_EQ(count_entries(temp_folder()), 0u);
     EXPECT_GT(storage_.stat(again.key)->stored_at, system_clock::now() - std::chrono::minutes(1));
 }
 
 TEST_F(LocalStorageTest, AbortRemovesTheTemporaryFile) {
     auto writer = storage_.begin_write();
     writer->write("partial", 7);
-    EXPECT_EQ(count_entries(root_ / "tmp"), 1u);
+    EXPECT_EQ(count_entries(temp_folder()), 1u);
     writer->abort();
-    EXPECT_EQ(count_entries(root_ / "tmp"), 0u);
+    EXPECT_EQ(count_entries(temp_folder()), 0u);
     EXPECT_THROW(writer->write("more", 4), sdk::Error);
     EXPECT_THROW(writer->commit(kSha, "jpg"), sdk::Error);
     EXPECT_FALSE(fs::exists(blob_path(kSha)));
@@ -133,7 +136,7 @@ TEST_F(LocalStorageTest, AbortRemovesTheTemporaryFile) {
 
 TEST_F(LocalStorageTest, WriterDestroyedWithoutCommitRemovesTheTemporaryFile) {
     storage_.begin_write()->write("partial", 7);
-    EXPECT_EQ(count_entries(root_ / "tmp"), 0u);
+    EXPECT_EQ(count_entries(temp_folder()), 0u);
 }
 
 TEST_F(LocalStorageTest, RejectsKeysThatAreNotDigestAndExtension) {
@@ -151,8 +154,8 @@ TEST_F(LocalStorageTest, RejectsKeysThatAreNotDigestAndExtension) {
         writer->write("x", 1);
         EXPECT_THROW(writer->commit(sha, extension), sdk::Error) << sha << "." << extension;
     }
-    EXPECT_EQ(count_entries(root_), 1u);  // only tmp/
-    EXPECT_EQ(count_entries(root_ / "tmp"), 0u);
+    EXPECT_EQ(count_entries(root_), 1u);  // only visiongw-tmp/
+    EXPECT_EQ(count_entries(temp_folder()), 0u);
     EXPECT_THROW(storage_.stat("../files/tmp"), sdk::Error);
     EXPECT_THROW(storage_.open(kSha + "./"), sdk::Error);
     EXPECT_THROW(storage_.remove("/etc/passwd"), sdk::Error);
@@ -215,7 +218,7 @@ TEST_F(LocalStorageTest, HealthReportsFreeSpace) {
     const sdk::Health health = storage_.health();
     EXPECT_TRUE(health.ok) << health.detail;
     EXPECT_NE(health.detail.find("bytes free in " + root_.string()), std::string::npos);
-    EXPECT_EQ(count_entries(root_ / "tmp"), 0u);
+    EXPECT_EQ(count_entries(temp_folder()), 0u);
 }
 
 TEST_F(LocalStorageTest, ConfigureRejectsARootThatCannotBeCreated) {
@@ -233,14 +236,55 @@ TEST_F(LocalStorageTest, ConfigureRejectsARootThatCannotBeCreated) {
 }
 
 TEST_F(LocalStorageTest, StartRemovesStaleTemporaryFiles) {
-    const fs::path stale = root_ / "tmp" / "upload-1-1.part";
-    const fs::path recent = root_ / "tmp" / "upload-1-2.part";
+    const fs::path stale = temp_folder() / "upload-1-1.part";
+    const fs::path recent = temp_folder() / "upload-1-2.part";
     std::ofstream(stale) << "crash leftover";
     std::ofstream(recent) << "another process's upload";
     set_mtime(stale, system_clock::now() - std::chrono::hours(2));
     storage_.start();
     EXPECT_FALSE(fs::exists(stale));
     EXPECT_TRUE(fs::exists(recent));
+}
+
+// With root = "/", root/tmp would be the system's /tmp: start-up removes only stale files named
+// like the store's own temporary files, and only from its own temporary folder.
+TEST_F(LocalStorageTest, StartRemovesNothingButItsOwnStaleTemporaryFiles) {
+    fs::create_directories(root_ / "tmp");
+    const std::vector<fs::path> foreign{
+        root_ / "tmp" / "session.lock",      root_ / "tmp" / "upload-1-1.part",
+        temp_folder() / "notes.txt",         temp_folder() / "upload-1-1.part.bak",
+        temp_folder() / "upload-x-1.part",   temp_folder() / "upload-1-.part",
+        temp_folder() / "download-1-1.part", temp_folder() / "upload-1-1-1.part",
+    };
+    const std::vector<fs::path> own{temp_folder() / "upload-12-3.part",
+                                    temp_folder() / "health-4-56.part"};
+    for (const auto* paths : {&foreign, &own}) {
+        for (const fs::path& path : *paths) {
+            std::ofstream(path) << "left two hours ago";
+            set_mtime(path, system_clock::now() - std::chrono::hours(2));
+        }
+    }
+    storage_.start();
+    for (const fs::path& path : foreign)
+        EXPECT_TRUE(fs::exists(path)) << path << " was removed";
+    for (const fs::path& path : own)
+        EXPECT_FALSE(fs::exists(path)) << path << " was left";
+}
+
+TEST_F(LocalStorageTest, ConfigureRefusesATemporaryFolderThatLeadsElsewhere) {
+    const fs::path root = folder_ / "linked";
+    fs::create_directories(root);
+    fs::create_directory_symlink(folder_, root / "visiongw-tmp");
+    LocalStorage storage;
+    try {
+        storage.configure(config({{"root", root.string()}}), context_);
+        FAIL() << "configure accepted a symbolic link as its temporary folder";
+    } catch (const sdk::ConfigError& e) {
+        EXPECT_NE(
+            std::string(e.what()).find((root / "visiongw-tmp").string() + " is a symbolic link"),
+            std::string::npos)
+            << e.what();
+    }
 }
 
 TEST_F(LocalStorageTest, FsyncOptionStillPublishes) {
@@ -278,7 +322,7 @@ TEST_F(LocalStorageTest, ConcurrentCommitsOfTheSameContentLeaveOneFile) {
                                      [](const sdk::StoredBlob& b) { return !b.deduplicated; });
     EXPECT_EQ(fresh, 1);
     EXPECT_EQ(count_entries(blob_path(kSha).parent_path()), 1u);
-    EXPECT_EQ(count_entries(root_ / "tmp"), 0u);
+    EXPECT_EQ(count_entries(temp_folder()), 0u);
     EXPECT_EQ(read_file(blob_path(kSha)), "same image");
 }
 
