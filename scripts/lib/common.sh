@@ -46,10 +46,27 @@ AMQP_PORT="${VISIONGW_AMQP_PORT:-5673}"
 AMQP_DIST_PORT=$((AMQP_PORT + 20000))
 RABBIT_NODE="visiongw-${AMQP_PORT}@localhost"
 
+# The services start_redis and start_rabbitmq started in this shell, in order; one they found
+# already running on its port is not among them. stop_started_services stops these only.
+VISIONGW_STARTED_SERVICES=()
+
+# Stops what start_redis / start_rabbitmq started here, last first, and forgets it.
+stop_started_services() {
+  local i
+  for ((i = ${#VISIONGW_STARTED_SERVICES[@]} - 1; i >= 0; i--)); do
+    "stop_${VISIONGW_STARTED_SERVICES[i]}"
+  done
+  VISIONGW_STARTED_SERVICES=()
+}
+
+# start_redis / start_rabbitmq: a private instance on REDIS_PORT / AMQP_PORT, unless one answers
+# there already (then it is used and left alone). stop_redis / stop_rabbitmq stop whatever
+# answers there: call them only for an instance of your own (see stop_started_services).
 start_redis() {
   local dir="$VISIONGW_STATE/redis"
   mkdir -p "$dir"
   if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then return 0; fi
+  VISIONGW_STARTED_SERVICES+=(redis)
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" --save '' --appendonly no \
     --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -78,6 +95,7 @@ start_rabbitmq() {
   # A small consumer timeout lets the tests see the broker's own acknowledgement deadline.
   printf 'loopback_users = none\nconsumer_timeout = %s\n' "${VISIONGW_CONSUMER_TIMEOUT_MS:-1800000}" >"$dir/rabbitmq.conf"
   id rabbitmq >/dev/null 2>&1 && chown -R rabbitmq:rabbitmq "$dir"
+  VISIONGW_STARTED_SERVICES+=(rabbitmq)
   (cd / && setsid -f rabbitmq-server </dev/null >"$dir/log/stdout.log" 2>&1)
   local deadline=$((SECONDS + 90))
   until rabbitmqctl -q -n "$RABBIT_NODE" await_startup --timeout 10 >/dev/null 2>&1; do
