@@ -189,10 +189,10 @@ ReceivedUpload receive_upload(std::istream& source, std::optional<std::uint64_t>
             });
             // Fields reach workers as JSON text: taken as sent, or refused, never altered.
             if (const auto at = sdk::ill_formed_utf8_at(value)) {
-                throw HttpError(400, "invalid_field",
-                                "field " + name + " is not well-formed UTF-8 text (byte " +
-                                    std::to_string(*at) + " of " + std::to_string(value.size()) +
-                                    ")");
+                throw JobError(JobErrorKind::invalid, "invalid_field",
+                               "field " + name + " is not well-formed UTF-8 text (byte " +
+                                   std::to_string(*at) + " of " + std::to_string(value.size()) +
+                                   ")");
             }
         }
         if (!image)

@@ -156,6 +156,7 @@ TEST_F(WorkerConfigTest, TheTablesDeclareTheContractsVariables) {
     EXPECT_EQ(declared, (std::map<std::string, std::string>{
                             {"VISION_SERVICE_URL", "worker.vision_service_url"},
                             {"LLM_SERVICE_URL", "worker.llm_service_url"},
+                            {"FILE_STORAGE_TEMP_DIR", "worker.storage_root"},
                             {"RABBITMQ_URL", "rabbitmq.url"},
                             {"RABBITMQ_QUEUE_NAME", "rabbitmq.queue"},
                             {"RABBITMQ_EXCHANGE_NAME", "rabbitmq.exchange"},
