@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Checks rules of the source tree that grep can see (issue 19): the core names no plugin, option
-# tables name their fields, and each plugin folder has one namespace, visiongw::<folder>.
+# Checks rules of the source tree that grep can see (issue 19): the job use cases know nothing of
+# HTTP, the core names no plugin, option tables name their fields, the wire protocol has one home,
+# the request pipeline reads the route table, misleading names stay gone, and each plugin folder
+# has one namespace, visiongw::<folder>.
 # Usage: check_seams.sh SOURCE_DIR
 set -euo pipefail
 cd "$1"
@@ -28,5 +30,34 @@ for folder in plugins/*/; do
   fi
 done
 
-[ "$failed" = 0 ] && echo "tree rules hold: core names no plugin, option tables are designated, plugin namespaces match their folders"
+# The job use cases throw JobError kinds; the route layer (core/app/error_statuses) maps them to
+# statuses. Nothing under core/jobs/ includes core/http/.
+if hits="$(grep -rnE '#include "http/' core/jobs)"; then
+  fail "core/jobs/ includes core/http/:"$'\n'"$hits"
+fi
+
+# Job messages, worker events, cancellations, markers and dead letters are encoded and decoded in
+# sdk/protocol only: the field that versions them appears nowhere else in code (tests, which
+# send hand-made and malformed messages, and the protocol's documents excepted).
+if hits="$(grep -rn 'schema_version' core plugins sdk --include='*.cpp' --include='*.h' |
+           grep -vE '^sdk/protocol/|/tests/')"; then
+  fail "schema_version outside sdk/protocol:"$'\n'"$hits"
+fi
+
+# The early size check of the request pipeline reads the route table (RouteBody::image_upload),
+# not its own copy of a route's path.
+if hits="$(grep -rn '"/api/' core/app/pipeline)"; then
+  fail "the request pipeline names a route path:"$'\n'"$hits"
+fi
+
+# Names that misled: an HTTP request/response pair called Exchange (an exchange is RabbitMQ's),
+# core/plugins/ beside the top-level plugins/, the doubled sdk/amqp/amqp/.
+if hits="$(grep -rnwE '(class|struct) Exchange|Exchange&' core plugins sdk --include='*.cpp' --include='*.h')"; then
+  fail "a type named Exchange:"$'\n'"$hits"
+fi
+for gone in core/plugins sdk/amqp/amqp; do
+  [ ! -e "$gone" ] || fail "$gone exists again"
+done
+
+[ "$failed" = 0 ] && echo "tree rules hold: core/jobs free of core/http, core names no plugin, option tables are designated, one protocol module, pipeline reads the route table, plugin namespaces match their folders"
 exit "$failed"
