@@ -1,5 +1,5 @@
-// Test helpers of the upload tests: a source that hands on a body in pieces, multipart forms and
-// hand-written JPEG headers.
+// Test helpers of the upload tests: a source that hands on a body in pieces and multipart forms
+// (hand-written image headers are in tests/support/image_bytes.h).
 #pragma once
 
 #include <cstdint>
@@ -8,9 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "image_bytes.h"
+
 namespace visiongw::core::upload_testing {
 
 using namespace std::string_literals;
+using namespace visiongw::testing;
 
 // Serves `data` in pieces of `piece` bytes, the way Poco's HTTP streams hand on what one read of
 // the socket brought: in_avail() is what is left of the current piece. Reading past the data
@@ -56,29 +59,6 @@ inline std::string form(const std::vector<Part>& parts,
 
 inline Part field(const std::string& name, const std::string& value) {
     return {"Content-Disposition: form-data; name=\"" + name + "\"", value};
-}
-
-// A big-endian integer as bytes, to write headers by hand.
-inline std::string be(std::uint32_t value, int bytes) {
-    std::string out;
-    for (int i = bytes - 1; i >= 0; --i)
-        out += static_cast<char>(value >> (8 * i) & 0xFF);
-    return out;
-}
-
-inline std::string jpeg_segment(char marker, const std::string& payload) {
-    return "\xFF"s + marker + be(static_cast<std::uint32_t>(payload.size() + 2), 2) + payload;
-}
-inline std::string jpeg_frame(std::uint16_t width, std::uint16_t height) {
-    // Fill bytes may precede a marker.
-    return "\xFF\xFF"s +
-           jpeg_segment('\xC2', "\x08" + be(height, 2) + be(width, 2) + "\x01" + "\x01\x11\x00"s);
-}
-inline std::string jpeg_scan() {
-    return jpeg_segment('\xDA', "\x01\x01\x00\x00\x3F\x00"s) + "\xFF\xD9";
-}
-inline std::string jfif() {
-    return jpeg_segment('\xE0', "JFIF\0\x01\x02\0\0\x01\0\x01\0\0"s);
 }
 
 }  // namespace visiongw::core::upload_testing

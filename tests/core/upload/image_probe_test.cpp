@@ -14,13 +14,6 @@ namespace {
 using namespace std::string_literals;
 using namespace upload_testing;
 
-// A little-endian integer as bytes, to write headers by hand.
-std::string le(std::uint32_t value, int bytes) {
-    std::string out;
-    for (int i = 0; i < bytes; ++i)
-        out += static_cast<char>(value >> (8 * i) & 0xFF);
-    return out;
-}
 std::string png(std::uint32_t width, std::uint32_t height) {
     return "\x89PNG\r\n\x1A\n"s + be(13, 4) + "IHDR" + be(width, 4) + be(height, 4) +
            "\x08\x02\0\0\0"s + be(0, 4) + be(0, 4) + "IEND" + be(0, 4);
@@ -67,15 +60,6 @@ std::string tiff(bool little_endian, std::uint16_t width, std::uint32_t height) 
            n(256, 2) + n(3, 2) + n(1, 4) + short_value +                // ImageWidth
            n(257, 2) + n(4, 2) + n(1, 4) + n(height, 4) +               // ImageLength
            n(0, 4);
-}
-
-// A TIFF as libtiff writes it: the header, `pixel_bytes` of strip data, then IFD0.
-std::string tiff_with_ifd_after(std::size_t pixel_bytes, std::uint16_t width,
-                                std::uint16_t height) {
-    return "II*\0"s + le(static_cast<std::uint32_t>(8 + pixel_bytes), 4) +
-           std::string(pixel_bytes, '\x5A') + le(2, 2) +  //
-           le(256, 2) + le(3, 2) + le(1, 4) + le(width, 2) + le(0, 2) + le(257, 2) + le(3, 2) +
-           le(1, 4) + le(height, 2) + le(0, 2) + le(0, 4);
 }
 
 std::string jpeg(std::uint16_t width, std::uint16_t height) {

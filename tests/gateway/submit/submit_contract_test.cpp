@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "gateway_support.h"
+#include "image_bytes.h"
 
 namespace visiongw::testing {
 namespace {
@@ -180,40 +181,6 @@ TEST_F(SubmitContractTest, MagicBytesDecideTheFormatNotTheContentType) {
               "leaf.jpg");
     EXPECT_EQ(std::filesystem::path(message->getValue<std::string>("file_path")).extension(),
               ".png");
-}
-
-// A little-endian integer as bytes.
-std::string le(std::uint32_t value, int bytes) {
-    std::string out;
-    for (int i = 0; i < bytes; ++i)
-        out += static_cast<char>(value >> (8 * i) & 0xFF);
-    return out;
-}
-
-// A JPEG whose frame header follows `metadata` bytes of APP1/APP2 segments (EXIF, ICC).
-std::string jpeg_after_metadata(std::size_t metadata, std::uint16_t width, std::uint16_t height) {
-    const auto segment = [](char marker, const std::string& payload) {
-        const auto length = static_cast<std::uint32_t>(payload.size() + 2);
-        return "\xFF"s + marker + static_cast<char>(length >> 8) +
-               static_cast<char>(length & 0xFF) + payload;
-    };
-    std::string image = "\xFF\xD8"s;
-    for (std::size_t written = 0; written < metadata; written += 60000)
-        image += segment(written == 0 ? '\xE1' : '\xE2', std::string(60000, 'm'));
-    const std::string frame = "\x08"s + static_cast<char>(height >> 8) +
-                              static_cast<char>(height & 0xFF) + static_cast<char>(width >> 8) +
-                              static_cast<char>(width & 0xFF) + "\x01\x01\x11\x00"s;
-    return image + segment('\xC0', frame) + segment('\xDA', "\x01\x01\x00\x00\x3F\x00"s) +
-           "\xFF\xD9";
-}
-
-// A TIFF as libtiff writes it: `strip_bytes` of pixel data, then IFD0.
-std::string tiff_with_ifd_after(std::size_t strip_bytes, std::uint16_t width,
-                                std::uint16_t height) {
-    return "II*\0"s + le(static_cast<std::uint32_t>(8 + strip_bytes), 4) +
-           std::string(strip_bytes, 'p') + le(2, 2) +  //
-           le(256, 2) + le(3, 2) + le(1, 4) + le(width, 2) + le(0, 2) + le(257, 2) + le(3, 2) +
-           le(1, 4) + le(height, 2) + le(0, 2) + le(0, 4);
 }
 
 // Cameras put hundreds of KiB of EXIF and ICC before a JPEG's frame; libtiff puts IFD0 after
