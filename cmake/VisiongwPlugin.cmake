@@ -1,3 +1,13 @@
+# visiongw_only_owner_writes(TARGET)
+# The gateway opens plugins only from a folder and files that group and others cannot write;
+# the linker makes both with the builder's umask (a umask of 002 makes them group-writable), so
+# each plugin library and its folder lose those bits after every link.
+function(visiongw_only_owner_writes target)
+  add_custom_command(TARGET ${target} POST_BUILD
+    COMMAND chmod go-w $<TARGET_FILE:${target}> $<TARGET_FILE_DIR:${target}>
+    VERBATIM)
+endfunction()
+
 # visiongw_add_plugin(NAME SOURCES ... [LIBS ...])
 # Builds one plugin as a shared library `visiongw-NAME.so` in the plugin folder, with hidden
 # symbols: only the handshake and the factory alias are exported.
@@ -12,5 +22,6 @@ function(visiongw_add_plugin name)
     LIBRARY_OUTPUT_DIRECTORY ${VISIONGW_PLUGIN_OUTPUT_DIR})
   target_link_libraries(${target} PRIVATE visiongw::sdk ${ARG_LIBS})
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
+  visiongw_only_owner_writes(${target})
   add_dependencies(visiongw_plugins ${target})
 endfunction()

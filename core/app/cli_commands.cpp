@@ -40,7 +40,7 @@ int print_key_hash(const std::string& key) {
 }
 
 int list_plugins(const LoadedConfig& config) {
-    PluginHost host(config.settings.plugin_dir);
+    PluginHost host = PluginHost::scan(config.settings.plugin_dir);
     for (const auto& library : host.libraries()) {
         std::cout << library.name << "\t" << library.kind << "\t" << library.version << "\t"
                   << library.path << "\n";
@@ -49,7 +49,7 @@ int list_plugins(const LoadedConfig& config) {
 }
 
 int describe_plugin(const LoadedConfig& config, const std::string& name) {
-    PluginHost host(config.settings.plugin_dir);
+    PluginHost host = PluginHost::open(config.settings.plugin_dir, {name});
     const PluginLibrary& library = host.find(name);
     std::cout << library.name << " " << library.version << " (" << library.kind << " plugin, "
               << library.path << ")\noptions of [" << library.name << "]:\n"
@@ -58,7 +58,7 @@ int describe_plugin(const LoadedConfig& config, const std::string& name) {
 }
 
 int print_config_reference(const LoadedConfig& config) {
-    PluginHost host(config.settings.plugin_dir);
+    PluginHost host = PluginHost::scan(config.settings.plugin_dir);
     for (const auto& section : core_sections()) {
         std::cout << "#### `[" << section.name << "]` — " << section.description << "\n\n"
                   << markdown_options(section.options) << "\n";
@@ -72,7 +72,8 @@ int print_config_reference(const LoadedConfig& config) {
 
 int check_config(const LoadedConfig& config) {
     JsonLog log(std::cerr, parse_log_level(config.settings.log_level));
-    PluginHost host(config.settings.plugin_dir);
+    PluginHost host =
+        PluginHost::open(config.settings.plugin_dir, configured_plugins(config.settings));
     PluginSet plugins(host, config.document, config.settings, log);
     std::cout << config.document.path() << ": configuration OK (" << plugins.all().size()
               << " plugins loaded)\n";

@@ -34,7 +34,7 @@ int serve_gateway(const std::string& config_path,
     }
     const GatewaySettings& settings = config->settings;
     try {
-        PluginHost host(settings.plugin_dir);
+        PluginHost host = PluginHost::open(settings.plugin_dir, configured_plugins(settings));
         PluginSet plugins(host, config->document, settings, *log);
         MetricsRegistry registry;
         Gateway gateway(settings, *log, registry, plugins);

@@ -30,10 +30,7 @@ PluginSet::PluginSet(const PluginHost& host, const IniDocument& document,
     std::set<std::string> known = foreign_sections();
     for (const auto& section : core_sections())
         known.insert(section.name);
-    std::vector<std::string> plugins{settings.storage_plugin, settings.job_store_plugin,
-                                     settings.queue_plugin};
-    plugins.insert(plugins.end(), settings.analysis_plugins.begin(),
-                   settings.analysis_plugins.end());
+    const std::vector<std::string> plugins = configured_plugins(settings);
     for (const auto& section : document.file_sections()) {
         if (known.count(section) ||
             std::find(plugins.begin(), plugins.end(), section) != plugins.end()) {

@@ -251,6 +251,13 @@ const std::set<std::string>& foreign_sections() {
     return sections;
 }
 
+std::vector<std::string> configured_plugins(const GatewaySettings& settings) {
+    std::vector<std::string> names{settings.storage_plugin, settings.job_store_plugin,
+                                   settings.queue_plugin};
+    names.insert(names.end(), settings.analysis_plugins.begin(), settings.analysis_plugins.end());
+    return names;
+}
+
 std::vector<std::string> split_list(const std::string& text) {
     std::vector<std::string> names;
     std::string current;

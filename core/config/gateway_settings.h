@@ -74,6 +74,10 @@ struct GatewaySettings {
 GatewaySettings read_gateway_settings(const IniDocument& document,
                                       const std::string& executable_dir);
 
+// Every plugin the settings choose, in the order they are made: storage, job store, queue,
+// then the analysis types.
+std::vector<std::string> configured_plugins(const GatewaySettings& settings);
+
 // Splits "a, b,c" into trimmed, non-empty names.
 std::vector<std::string> split_list(const std::string& text);
 

@@ -1,5 +1,6 @@
 // Finds plugin libraries, checks their handshake before any object exists, and makes plugin
-// objects whose library stays loaded for as long as any of them lives.
+// objects whose library stays loaded for as long as any of them lives. Libraries are opened only
+// from a folder, and only as files, that no one but root or this process's user can change.
 #pragma once
 
 #include <boost/dll/shared_library.hpp>
@@ -24,12 +25,17 @@ struct PluginLibrary {
 };
 
 // The registry of a plugin folder: one entry per plugin name (a duplicate name is fatal).
-// Not thread-safe; used during start-up.
+// Not thread-safe; used during start-up. Every constructor throws StartupError with one line
+// naming the folder or file and the reason: a folder or library that group or others can write
+// or that another user owns, an ABI mismatch, no handshake, a duplicate name.
 class PluginHost {
 public:
-    // Loads every `visiongw-*.so` in `dir` and checks its handshake. Throws StartupError with
-    // one line naming the file and the reason (ABI mismatch, no handshake, duplicate name).
-    explicit PluginHost(const std::string& dir);
+    // Opens only the libraries of `names`, the plugin NAME being the file `visiongw-NAME.so`
+    // whose handshake names it NAME: what start-up and --check-config load. No other file of
+    // the folder is opened.
+    static PluginHost open(const std::string& dir, const std::vector<std::string>& names);
+    // Opens every `visiongw-*.so` in `dir`, for the commands that list what the folder holds.
+    static PluginHost scan(const std::string& dir);
 
     const std::vector<PluginLibrary>& libraries() const { return libraries_; }
     // Throws StartupError listing the plugins that are there.
@@ -50,6 +56,9 @@ public:
     }
 
 private:
+    explicit PluginHost(const std::string& dir);
+    void add(PluginLibrary library);
+
     std::unique_ptr<sdk::Plugin> instantiate(const PluginLibrary& entry,
                                              const std::string& kind) const;
     [[noreturn]] static void throw_wrong_interface(const PluginLibrary& entry,

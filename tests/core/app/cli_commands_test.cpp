@@ -4,6 +4,7 @@
 #include <Poco/Util/Application.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <set>
 #include <sstream>
 
@@ -21,9 +22,22 @@ constexpr int kConfigFailure = Poco::Util::Application::EXIT_CONFIG;
 class CliTest : public ::testing::Test {
 protected:
     std::string write_ini(const std::string& extra = "") const {
-        return scratch_.write("visiongw.ini", "[plugins]\ndir = " + build_dir() +
-                                                  "/plugins\n\n[local]\nroot = " +
-                                                  scratch_.file("files") + "\n\n" + extra);
+        return write_ini_loading_from(build_dir() + "/plugins", extra);
+    }
+    std::string write_ini_loading_from(const std::string& plugin_dir,
+                                       const std::string& extra = "") const {
+        return scratch_.write("visiongw.ini", "[plugins]\ndir = " + plugin_dir +
+                                                  "\n\n[local]\nroot = " + scratch_.file("files") +
+                                                  "\n\n" + extra);
+    }
+    // A copy of the build's plugin folder (mode 0755) with the library `extra` added.
+    std::string copy_of_build_plugins(const std::string& extra) const {
+        const std::string dir = scratch_.file("plugins");
+        std::filesystem::copy(build_dir() + "/plugins", dir);
+        std::filesystem::copy_file(extra,
+                                   dir + "/" + std::filesystem::path(extra).filename().string());
+        std::filesystem::permissions(dir, std::filesystem::perms(0755));
+        return dir;
     }
     GatewayRun run(const std::string& arguments, const std::string& environment = "") const {
         return run_gateway(scratch_, arguments, environment);
@@ -79,7 +93,7 @@ TEST_F(CliTest, ListsTheSixDefaultPlugins) {
 TEST_F(CliTest, DescribesAPluginsOptions) {
     GatewayRun result = run("--describe-plugin redis --config=" + write_ini());
     ASSERT_EQ(result.status, 0) << result.err;
-    core::PluginHost host(build_dir() + "/plugins");
+    core::PluginHost host = core::PluginHost::scan(build_dir() + "/plugins");
     const core::PluginLibrary& redis = host.find("redis");
     EXPECT_EQ(result.out, "redis " + redis.version + " (job_store plugin, " + redis.path +
                               ")\noptions of [redis]:\n" + core::describe_options(redis.options));
@@ -131,7 +145,7 @@ TEST_F(CliTest, AnEnvironmentVariableReachesItsPluginInTheBinary) {
 TEST_F(CliTest, UnknownPluginKeyIsOneLineNamingFileSectionAndKey) {
     std::string ini = write_ini("[pest]\nconfidence = 0.5\n");
     GatewayRun result = run("--check-config --config=" + ini);
-    core::PluginHost host(build_dir() + "/plugins");
+    core::PluginHost host = core::PluginHost::scan(build_dir() + "/plugins");
     std::string valid;
     for (const auto& option : host.find("pest").options)
         valid += (valid.empty() ? "" : ", ") + std::string(option.name);
@@ -175,19 +189,63 @@ TEST_F(CliTest, PluginOfAnotherAbiVersionIsRefusedWithOneLine) {
                   ", this gateway has version " + std::to_string(VISIONGW_SDK_ABI_VERSION) + "\n");
 }
 
+// A listening socket bound like Poco binds by default (SO_REUSEPORT): a gateway that also set
+// it would share the port; one that does not fails to listen, after its plugins were loaded.
+class TakenPort {
+public:
+    TakenPort() {
+        socket_.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, true);
+        socket_.listen();
+    }
+    std::string port() const { return std::to_string(socket_.address().port()); }
+    std::string listen_section() const { return "[gateway]\nlisten = 127.0.0.1:" + port() + "\n"; }
+
+private:
+    Poco::Net::ServerSocket socket_;
+};
+
 TEST_F(CliTest, TakenPortFailsStartUpInsteadOfSharingIt) {
-    // Bound like Poco binds by default (SO_REUSEPORT): a gateway that also set it would share.
-    Poco::Net::ServerSocket taken;
-    taken.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, true);
-    taken.listen();
-    std::string port = std::to_string(taken.address().port());
-    std::string ini = write_ini("[gateway]\nlisten = 127.0.0.1:" + port + "\n");
+    TakenPort taken;
+    std::string ini = write_ini(taken.listen_section());
     GatewayRun result = run("--config=" + ini);
     EXPECT_EQ(result.status, kConfigFailure);
     std::vector<std::string> lines = lines_of(result.err);
     ASSERT_EQ(lines.size(), 1u) << result.err;
-    EXPECT_TRUE(lines[0].starts_with("visiongw: cannot listen on 127.0.0.1:" + port + ": "))
+    EXPECT_TRUE(lines[0].starts_with("visiongw: cannot listen on 127.0.0.1:" + taken.port() + ": "))
         << lines[0];
+}
+
+TEST_F(CliTest, StartUpOpensOnlyThePluginsTheConfigurationNames) {
+    // The stray library leaves a line in the marker file whenever it is loaded.
+    std::string dir = copy_of_build_plugins(fixture_library("selection", "tripwire"));
+    std::string marker = "VISIONGW_FIXTURE_LOAD_MARKER=" + scratch_.file("loads");
+    TakenPort taken;
+    // Start-up gets as far as listening, past loading and configuring every plugin.
+    GatewayRun started =
+        run("--config=" + write_ini_loading_from(dir, taken.listen_section()), marker);
+    EXPECT_EQ(started.status, kConfigFailure);
+    EXPECT_TRUE(started.err.starts_with("visiongw: cannot listen on")) << started.err;
+    GatewayRun checked = run("--check-config --config=" + scratch_.file("visiongw.ini"), marker);
+    EXPECT_EQ(checked.status, 0) << checked.err;
+    EXPECT_EQ(scratch_.read("loads"), "");
+
+    // Listing the folder does open it.
+    GatewayRun listed = run("--list-plugins --config=" + scratch_.file("visiongw.ini"), marker);
+    EXPECT_EQ(listed.status, 0) << listed.err;
+    EXPECT_NE(listed.out.find("tripwire\tanalysis"), std::string::npos) << listed.out;
+    EXPECT_EQ(scratch_.read("loads"), "loaded\n");
+}
+
+TEST_F(CliTest, StartUpRefusesAPluginFolderTheGroupCanWrite) {
+    std::string dir = copy_of_build_plugins(fixture_library("good", "good"));
+    std::filesystem::permissions(dir, std::filesystem::perms(0775));
+    TakenPort taken;
+    GatewayRun result = run("--config=" + write_ini_loading_from(dir, taken.listen_section()));
+    EXPECT_EQ(result.status, kConfigFailure);
+    EXPECT_EQ(result.err, "visiongw: plugin folder " + dir +
+                              " is writable by group (mode 0775); plugins are loaded only from a "
+                              "folder and files that no one but their owner can write (chmod "
+                              "go-w)\n");
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ protected:
         : document_(handler_test_ini(scratch_)),
           settings_(read_gateway_settings(document_, build_dir() + "/bin")),
           log_(log_text_, sdk::LogLevel::info),
-          host_(settings_.plugin_dir),
+          host_(PluginHost::open(settings_.plugin_dir, configured_plugins(settings_))),
           plugins_(host_, document_, settings_, log_),
           gateway_(settings_, log_, registry_, plugins_) {}
 

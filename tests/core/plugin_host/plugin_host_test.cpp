@@ -3,12 +3,16 @@
 
 #include <gtest/gtest.h>
 #include <link.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "config/ini_document.h"
 #include "config/option_table.h"
 #include "core_testing.h"
+#include "files.h"
 #include "visiongw/sdk/analysis.h"
 #include "visiongw/sdk/storage.h"
 
@@ -44,7 +48,7 @@ public:
 };
 
 TEST(PluginHostTest, ListsAGoodPluginWithItsHandshake) {
-    PluginHost host(fixture_dir("good"));
+    PluginHost host = PluginHost::scan(fixture_dir("good"));
     ASSERT_EQ(host.libraries().size(), 1u);
     const core::PluginLibrary& library = host.libraries().front();
     EXPECT_EQ(library.path, fixture_library("good", "good"));
@@ -60,7 +64,7 @@ TEST(PluginHostTest, ListsAGoodPluginWithItsHandshake) {
 }
 
 TEST(PluginHostTest, CreatedObjectWorksWithItsValidatedConfig) {
-    PluginHost host(fixture_dir("good"));
+    PluginHost host = PluginHost::scan(fixture_dir("good"));
     auto document = core::IniDocument::parse("[good]\nlabel = ready\nthreshold = 0.25\n", "t.ini");
     sdk::PluginConfig config = core::validate_section(document, "good", host.find("good").options);
     auto validator = host.create<sdk::AnalysisValidator>("good", sdk::kAnalysisKind);
@@ -80,7 +84,7 @@ TEST(PluginHostTest, ObjectKeepsItsLibraryLoadedAfterTheHostIsGone) {
     std::shared_ptr<sdk::AnalysisValidator> validator;
     std::weak_ptr<boost::dll::shared_library> library;
     {
-        PluginHost host(fixture_dir("good"));
+        PluginHost host = PluginHost::scan(fixture_dir("good"));
         library = host.libraries().front().library;
         validator = host.create<sdk::AnalysisValidator>("good", sdk::kAnalysisKind);
     }
@@ -95,28 +99,30 @@ TEST(PluginHostTest, ObjectKeepsItsLibraryLoadedAfterTheHostIsGone) {
 }
 
 TEST(PluginHostTest, RefusesALibraryOfAnotherAbiVersion) {
-    EXPECT_EQ(startup_error_of([] { PluginHost host(fixture_dir("other_abi")); }),
-              "plugin " + fixture_library("other_abi", "future") + ": built for SDK ABI version " +
-                  std::to_string(VISIONGW_SDK_ABI_VERSION + 1) + ", this gateway has version " +
-                  std::to_string(VISIONGW_SDK_ABI_VERSION));
+    EXPECT_EQ(
+        startup_error_of([] { PluginHost host = PluginHost::scan(fixture_dir("other_abi")); }),
+        "plugin " + fixture_library("other_abi", "future") + ": built for SDK ABI version " +
+            std::to_string(VISIONGW_SDK_ABI_VERSION + 1) + ", this gateway has version " +
+            std::to_string(VISIONGW_SDK_ABI_VERSION));
 }
 
 TEST(PluginHostTest, RefusesALibraryOfThePreviousAbiVersion) {
     // Built against version 1, whose option entries lack `choices` and `env`.
-    EXPECT_EQ(startup_error_of([] { PluginHost host(fixture_dir("old_abi")); }),
+    EXPECT_EQ(startup_error_of([] { PluginHost host = PluginHost::scan(fixture_dir("old_abi")); }),
               "plugin " + fixture_library("old_abi", "veteran") +
                   ": built for SDK ABI version 1, this gateway has version " +
                   std::to_string(VISIONGW_SDK_ABI_VERSION));
 }
 
 TEST(PluginHostTest, RefusesALibraryWithoutHandshake) {
-    EXPECT_EQ(startup_error_of([] { PluginHost host(fixture_dir("no_handshake")); }),
-              "plugin " + fixture_library("no_handshake", "anonymous") +
-                  ": exports no visiongw_plugin_handshake(); not a Vision Gateway plugin");
+    EXPECT_EQ(
+        startup_error_of([] { PluginHost host = PluginHost::scan(fixture_dir("no_handshake")); }),
+        "plugin " + fixture_library("no_handshake", "anonymous") +
+            ": exports no visiongw_plugin_handshake(); not a Vision Gateway plugin");
 }
 
 TEST(PluginHostTest, ReportsAFactoryThatThrows) {
-    PluginHost host(fixture_dir("throwing"));
+    PluginHost host = PluginHost::scan(fixture_dir("throwing"));
     EXPECT_EQ(startup_error_of(
                   [&] { host.create<sdk::AnalysisValidator>("refusing", sdk::kAnalysisKind); }),
               "plugin 'refusing' (" + fixture_library("throwing", "refusing") +
@@ -124,13 +130,14 @@ TEST(PluginHostTest, ReportsAFactoryThatThrows) {
 }
 
 TEST(PluginHostTest, RefusesTwoLibrariesClaimingOneName) {
-    EXPECT_EQ(startup_error_of([] { PluginHost host(fixture_dir("duplicate")); }),
-              "plugins " + fixture_library("duplicate", "twin-a") + " and " +
-                  fixture_library("duplicate", "twin-b") + " both claim the name 'twin'");
+    EXPECT_EQ(
+        startup_error_of([] { PluginHost host = PluginHost::scan(fixture_dir("duplicate")); }),
+        "plugins " + fixture_library("duplicate", "twin-a") + " and " +
+            fixture_library("duplicate", "twin-b") + " both claim the name 'twin'");
 }
 
 TEST(PluginHostTest, RefusesToCreateAPluginUnderAnotherKind) {
-    PluginHost host(fixture_dir("good"));
+    PluginHost host = PluginHost::scan(fixture_dir("good"));
     EXPECT_EQ(
         startup_error_of([&] { host.create<sdk::StorageBackend>("good", sdk::kStorageKind); }),
         "plugin 'good' (" + fixture_library("good", "good") +
@@ -138,7 +145,7 @@ TEST(PluginHostTest, RefusesToCreateAPluginUnderAnotherKind) {
 }
 
 TEST(PluginHostTest, RefusesAPluginThatDoesNotImplementItsDeclaredKind) {
-    PluginHost host(fixture_dir("wrong_interface"));
+    PluginHost host = PluginHost::scan(fixture_dir("wrong_interface"));
     EXPECT_EQ(
         startup_error_of([&] { host.create<sdk::StorageBackend>("impostor", sdk::kStorageKind); }),
         "plugin 'impostor' (" + fixture_library("wrong_interface", "impostor") +
@@ -146,9 +153,131 @@ TEST(PluginHostTest, RefusesAPluginThatDoesNotImplementItsDeclaredKind) {
 }
 
 TEST(PluginHostTest, NamesThePluginsThereWhenOneIsMissing) {
-    PluginHost host(fixture_dir("good"));
+    PluginHost host = PluginHost::scan(fixture_dir("good"));
     EXPECT_EQ(startup_error_of([&] { host.find("absent"); }),
               "no plugin named 'absent' in " + fixture_dir("good") + " (it holds: good)");
+}
+
+// The file the load_marker fixture appends to while the test lives.
+class LoadMarker {
+public:
+    LoadMarker() { setenv("VISIONGW_FIXTURE_LOAD_MARKER", scratch_.file("marker").c_str(), 1); }
+    ~LoadMarker() { unsetenv("VISIONGW_FIXTURE_LOAD_MARKER"); }
+    // One "loaded" line per time the marked library was loaded.
+    std::string loads() const { return scratch_.read("marker"); }
+
+private:
+    ScratchDir scratch_;
+};
+
+TEST(PluginHostTest, OpensOnlyTheNamedPlugins) {
+    LoadMarker marker;
+    PluginHost host = PluginHost::open(fixture_dir("selection"), {"good", "good"});
+    ASSERT_EQ(host.libraries().size(), 1u);
+    EXPECT_EQ(host.libraries().front().path, fixture_library("selection", "good"));
+    EXPECT_EQ(marker.loads(), "");
+    EXPECT_EQ(startup_error_of([&] { host.find("tripwire"); }),
+              "no plugin named 'tripwire' in " + fixture_dir("selection") + " (it holds: good)");
+
+    // The listing commands' scan does open it: the marker shows a load.
+    PluginHost listed = PluginHost::scan(fixture_dir("selection"));
+    EXPECT_EQ(listed.libraries().size(), 2u);
+    EXPECT_EQ(marker.loads(), "loaded\n");
+}
+
+TEST(PluginHostTest, NamesTheFilesThereWhenANamedPluginHasNoFile) {
+    LoadMarker marker;
+    EXPECT_EQ(startup_error_of([] { PluginHost::open(fixture_dir("selection"), {"absent"}); }),
+              "no plugin named 'absent' in " + fixture_dir("selection") +
+                  ": no file visiongw-absent.so (it holds: good, tripwire)");
+    EXPECT_EQ(marker.loads(), "");
+}
+
+TEST(PluginHostTest, RefusesALibraryWhoseHandshakeNamesAnotherPlugin) {
+    EXPECT_EQ(startup_error_of([] { PluginHost::open(fixture_dir("duplicate"), {"twin-a"}); }),
+              "plugin " + fixture_library("duplicate", "twin-a") +
+                  ": its handshake names it 'twin', not 'twin-a' (the plugin NAME is the file "
+                  "visiongw-NAME.so)");
+}
+
+TEST(PluginHostTest, RefusesAPluginNameThatReachesOutOfTheFolder) {
+    EXPECT_EQ(startup_error_of([] { PluginHost::open(fixture_dir("good"), {"../good/x"}); }),
+              "plugin name '../good/x': a plugin name is letters, digits, '_', '-' and '.'");
+}
+
+TEST(PluginHostTest, RefusesALibraryOfAnotherAbiVersionItWasAskedFor) {
+    EXPECT_EQ(startup_error_of([] { PluginHost::open(fixture_dir("other_abi"), {"future"}); }),
+              "plugin " + fixture_library("other_abi", "future") + ": built for SDK ABI version " +
+                  std::to_string(VISIONGW_SDK_ABI_VERSION + 1) + ", this gateway has version " +
+                  std::to_string(VISIONGW_SDK_ABI_VERSION));
+}
+
+// A plugin folder holding a copy of the fixture `good`, whose modes and owners a test changes.
+class PluginFolderTest : public ::testing::Test {
+protected:
+    PluginFolderTest() {
+        std::filesystem::copy_file(fixture_library("good", "good"), library());
+        set_mode(folder(), 0755);
+        set_mode(library(), 0755);
+    }
+
+    static void set_mode(const std::string& path, mode_t mode) {
+        ASSERT_EQ(::chmod(path.c_str(), mode), 0) << path;
+    }
+    const std::string& folder() const { return scratch_.path(); }
+    std::string library() const { return scratch_.file("visiongw-good.so"); }
+    // The message of open's and scan's StartupError, which must be the same.
+    std::string refusal() const {
+        std::string opened = startup_error_of([&] { PluginHost::open(folder(), {"good"}); });
+        EXPECT_EQ(startup_error_of([&] { PluginHost::scan(folder()); }), opened);
+        return opened;
+    }
+
+    ScratchDir scratch_;
+};
+
+TEST_F(PluginFolderTest, OpensFromAFolderOnlyItsOwnerCanWrite) {
+    EXPECT_EQ(PluginHost::open(folder(), {"good"}).libraries().size(), 1u);
+}
+
+TEST_F(PluginFolderTest, RefusesAFolderItsGroupCanWrite) {
+    set_mode(folder(), 0775);
+    EXPECT_EQ(refusal(), "plugin folder " + folder() +
+                             " is writable by group (mode 0775); plugins are loaded only from a "
+                             "folder and files that no one but their owner can write (chmod go-w)");
+}
+
+TEST_F(PluginFolderTest, RefusesAFolderOthersCanWriteEvenWithTheStickyBit) {
+    set_mode(folder(), 0757);
+    EXPECT_EQ(refusal(), "plugin folder " + folder() +
+                             " is writable by others (mode 0757); plugins are loaded only from a "
+                             "folder and files that no one but their owner can write (chmod go-w)");
+    set_mode(folder(), 01777);
+    EXPECT_EQ(refusal(), "plugin folder " + folder() +
+                             " is writable by group and others (mode 1777); plugins are loaded "
+                             "only from a folder and files that no one but their owner can write "
+                             "(chmod go-w)");
+}
+
+TEST_F(PluginFolderTest, RefusesALibraryOthersCanWrite) {
+    set_mode(library(), 0646);
+    EXPECT_EQ(refusal(), "plugin " + library() +
+                             " is writable by others (mode 0646); plugins are loaded only from a "
+                             "folder and files that no one but their owner can write (chmod go-w)");
+}
+
+TEST_F(PluginFolderTest, RefusesAFolderOrLibraryOfAnotherUser) {
+    if (::geteuid() != 0)
+        GTEST_SKIP() << "giving a file to another user needs root";
+    const uid_t nobody = 65534;
+    ASSERT_EQ(::chown(library().c_str(), nobody, nobody), 0);
+    EXPECT_EQ(refusal(), "plugin " + library() +
+                             " is owned by uid 65534; plugins are loaded only from a folder and "
+                             "files owned by root or by the gateway's user (uid 0)");
+    ASSERT_EQ(::chown(folder().c_str(), nobody, nobody), 0);
+    EXPECT_EQ(refusal(), "plugin folder " + folder() +
+                             " is owned by uid 65534; plugins are loaded only from a folder and "
+                             "files owned by root or by the gateway's user (uid 0)");
 }
 
 }  // namespace
