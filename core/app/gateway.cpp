@@ -32,6 +32,14 @@ Gateway::Gateway(GatewaySettings s, JsonLog& log, MetricsRegistry& registry, Plu
                       },
                       [this](const std::string& message, const std::string& job_id) {
                           this->log.write(sdk::LogLevel::warning, message, {{"job_id", job_id}});
+                      },
+                      [this](std::string_view step, const std::string& error,
+                             const std::string& job_id, const std::string& request_id) {
+                          this->log.write(sdk::LogLevel::warning, "submit rollback step failed",
+                                          {{"step", step},
+                                           {"error", error},
+                                           {"job_id", job_id},
+                                           {"request_id", request_id}});
                       }}),
       janitor(plugins.storage(), job_service),
       readiness(plugins, settings.vision_service_url,

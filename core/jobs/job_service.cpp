@@ -5,6 +5,7 @@
 #include "jobs/job_message.h"
 #include "jobs/random_uuid.h"
 #include "jobs/worker_event.h"
+#include "ops/json_text.h"
 
 namespace visiongw::core {
 namespace {
@@ -85,23 +86,19 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     clock.mark(SubmitStep::commit);
     record.file_key = blob.key;
     record.file_json = file_json(upload, blob.deduplicated && !hide_dedup_);
-    auto roll_back = [&](bool record_written) {
-        try {
-            if (record_written)
-                plugins_.job_store.erase(record.id);
-        } catch (const std::exception& e) {
-            if (observer_.warning)
-                observer_.warning(std::string("rollback: ") + e.what(), record.id);
-        }
-        if (!blob.deduplicated)
-            plugins_.storage.remove(blob.key);
+    // The record or the message failed: undo the submit and answer 503, whatever was thrown.
+    auto give_up = [&](std::string_view dependency, const std::exception& e, bool record_written) {
+        const bool unavailable_now = dynamic_cast<const sdk::Unavailable*>(&e) != nullptr;
+        const std::string reason =
+            std::string(dependency) + (unavailable_now ? " unavailable: " : " failed: ") + e.what();
+        roll_back(record, blob, record_written, reason);
+        return unavailable(reason);
     };
 
     try {
         plugins_.job_store.create(record);
-    } catch (const sdk::Unavailable& e) {
-        roll_back(false);
-        throw unavailable(std::string("job store unavailable: ") + e.what());
+    } catch (const std::exception& e) {
+        throw give_up("job store", e, false);
     }
     clock.mark(SubmitStep::record);
     sdk::JobMessage message{record.id, request_id,
@@ -114,16 +111,52 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     };
     try {
         plugins_.queue.publish(message, publish_timeout_);
-    } catch (const sdk::Unavailable& e) {
+    } catch (const std::exception& e) {
         published(false);
-        roll_back(true);
-        throw unavailable(std::string("queue unavailable: ") + e.what());
+        throw give_up("queue", e, true);
     }
     published(true);
     guard.unlock();
     report_status(record.id, record.status);
 
     return record;
+}
+
+void JobService::roll_back(const sdk::JobRecord& record, const sdk::StoredBlob& blob,
+                           bool record_written, const std::string& reason) {
+    auto failed = [&](std::string_view step, const std::exception& e) {
+        if (observer_.rollback_failed)
+            observer_.rollback_failed(step, e.what(), record.id, record.request_id);
+    };
+    bool record_keeps_image = false;  // a queued record that could not be changed names it
+    if (record_written) {
+        try {
+            plugins_.job_store.erase(record.id);
+        } catch (const std::exception& e) {
+            failed(RollbackStep::erase_record, e);
+            // The job was never accepted, so no status change is reported for it.
+            sdk::JobChange change;
+            change.status = sdk::JobStatus::failed;
+            change.error_json = R"({"code":"not_queued","message":)" +
+                                json_quote("the submit was rolled back (" + reason +
+                                           "); the job was never queued") +
+                                "}";
+            change.updated_at = utc_now();
+            try {
+                plugins_.job_store.transition(record.id, change);
+            } catch (const std::exception& e) {
+                failed(RollbackStep::mark_record_failed, e);
+                record_keeps_image = true;
+            }
+        }
+    }
+    if (blob.deduplicated || record_keeps_image)
+        return;
+    try {
+        plugins_.storage.remove(blob.key);
+    } catch (const std::exception& e) {
+        failed(RollbackStep::remove_image, e);
+    }
 }
 
 sdk::JobRecord JobService::get(const std::string& id, const Identity& who) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "jobs/blob_locks.h"
@@ -31,11 +32,26 @@ struct JobPlugins {
     std::map<std::string, std::shared_ptr<sdk::AnalysisValidator>> validators;
 };
 
+// The steps of a submit's rollback that can fail, as JobObserver::rollback_failed names them.
+struct RollbackStep {
+    // The record could not be erased; it is marked failed instead.
+    static constexpr std::string_view erase_record = "erase_record";
+    // The record could be neither erased nor marked failed: it stays queued (never published)
+    // until its TTL, and its image is kept for it.
+    static constexpr std::string_view mark_record_failed = "mark_record_failed";
+    // The image could not be removed; no unfinished job uses it, so the janitor removes it once
+    // it expires.
+    static constexpr std::string_view remove_image = "remove_image";
+};
+
 // What the service reports as it works (logs and metrics); every member may be empty.
 struct JobObserver {
     std::function<void(const std::string& job_id, sdk::JobStatus status)> status_changed;
     std::function<void(double seconds, bool ok)> published;
     std::function<void(const std::string& message, const std::string& job_id)> warning;
+    std::function<void(std::string_view step, const std::string& error, const std::string& job_id,
+                       const std::string& request_id)>
+        rollback_failed;
 };
 
 class JobService : public sdk::WorkerEventSink {
@@ -47,7 +63,12 @@ public:
     // SubmitStep on `clock` as it is done (publish also when the queue gave up). Returns the
     // queued record.
     // Throws JobError or the storage's sdk::Error (sdk::StorageFull, sdk::Unavailable); leaves
-    // nothing behind when it throws.
+    // nothing behind when it throws, as far as the plugins let it. When the record or the
+    // message fails, whatever the plugin threw, it rolls back and throws JobError unavailable:
+    // the record is erased (or, when it cannot be, marked failed) and the image removed unless
+    // another job shares it or a record that could not be changed still names it, so no queued
+    // record is ever left without its image; each rollback step that fails is reported to
+    // JobObserver::rollback_failed.
     sdk::JobRecord submit(ReceivedUpload upload, const Identity& who, const std::string& request_id,
                           StepClock& clock);
     // The record; throws JobError invalid (a bad id), not_found (also for another tenant's
@@ -68,6 +89,9 @@ public:
 
 private:
     sdk::AnalysisValidator& validator_for(const ReceivedUpload& upload) const;
+    // Undoes a submit whose record or message failed for `reason` (see submit). Never throws.
+    void roll_back(const sdk::JobRecord& record, const sdk::StoredBlob& blob, bool record_written,
+                   const std::string& reason);
     void report_status(const std::string& id, sdk::JobStatus status);
 
     JobPlugins plugins_;
