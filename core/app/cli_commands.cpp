@@ -13,7 +13,6 @@
 namespace visiongw::core {
 namespace {
 
-constexpr const char* kVersion = "0.1.0";
 constexpr int kExitOk = Poco::Util::Application::EXIT_OK;
 
 }  // namespace
@@ -29,7 +28,7 @@ int print_help(const Poco::Util::OptionSet& options) {
 }
 
 int print_version() {
-    std::cout << "visiongw " << kVersion << " (plugin SDK ABI " << VISIONGW_SDK_ABI_VERSION
+    std::cout << "visiongw " << VISIONGW_VERSION << " (plugin SDK ABI " << VISIONGW_SDK_ABI_VERSION
               << ")\n";
     return kExitOk;
 }

@@ -5,7 +5,8 @@ VISIONGW_STATE="${VISIONGW_STATE:-$VISIONGW_ROOT/.run}"
 
 VISIONGW_PACKAGES=(build-essential cmake pkg-config libpoco-dev librabbitmq-dev libboost-dev
   libssl-dev libgtest-dev libgmock-dev libjpeg-dev libpng-dev prometheus-cpp-dev rabbitmq-server
-  redis-server zlib1g-dev curl procps)
+  redis-server zlib1g-dev curl procps
+  help2man dpkg-dev file lintian systemd jq)
 
 log() { printf '[visiongw] %s\n' "$*" >&2; }
 

@@ -123,6 +123,9 @@ std::string make_png(int width, int height, unsigned seed) {
 std::string build_dir() {
     return VISIONGW_TEST_BUILD_DIR;
 }
+std::string plugin_dir() {
+    return VISIONGW_TEST_PLUGIN_DIR;
+}
 std::string gateway_binary() {
     return build_dir() + "/bin/visiongw";
 }
@@ -154,7 +157,7 @@ GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections
         {"gateway", "listen = 127.0.0.1:" + std::to_string(port_) +
                         "\nthreads = 32\nmax_queued = 64\nshutdown_grace_seconds = 10\n"
                         "max_event_streams = 8\n"},
-        {"plugins", "dir = " + build_dir() + "/plugins\n"},
+        {"plugins", "dir = " + plugin_dir() + "\n"},
         {"local", "root = " + storage_root_ + "\nmin_free_bytes = 0\n"},
         {"redis", "url = " + redis_url() + "/0\nkey_prefix = " + key_prefix_ + "\n"},
         {"rabbitmq", "url = " + amqp_url() + "\nexchange = " + topology_.exchange + "\nqueue = " +

@@ -115,5 +115,6 @@ GatewayRun run_gateway(const ScratchDir& scratch, const std::string& arguments,
 // The built `visiongw` and plugin folder of this build tree.
 std::string gateway_binary();
 std::string build_dir();
+std::string plugin_dir();
 
 }  // namespace visiongw::testing

@@ -22,7 +22,7 @@ constexpr int kConfigFailure = Poco::Util::Application::EXIT_CONFIG;
 class CliTest : public ::testing::Test {
 protected:
     std::string write_ini(const std::string& extra = "") const {
-        return write_ini_loading_from(build_dir() + "/plugins", extra);
+        return write_ini_loading_from(plugin_dir(), extra);
     }
     std::string write_ini_loading_from(const std::string& plugin_dir,
                                        const std::string& extra = "") const {
@@ -33,7 +33,7 @@ protected:
     // A copy of the build's plugin folder (mode 0755) with the library `extra` added.
     std::string copy_of_build_plugins(const std::string& extra) const {
         const std::string dir = scratch_.file("plugins");
-        std::filesystem::copy(build_dir() + "/plugins", dir);
+        std::filesystem::copy(plugin_dir(), dir);
         std::filesystem::copy_file(extra,
                                    dir + "/" + std::filesystem::path(extra).filename().string());
         std::filesystem::permissions(dir, std::filesystem::perms(0755));
@@ -82,7 +82,7 @@ TEST_F(CliTest, ListsTheSixDefaultPlugins) {
         std::getline(fields, version, '\t');
         std::getline(fields, path);
         EXPECT_FALSE(version.empty()) << line;
-        EXPECT_EQ(path, build_dir() + "/plugins/visiongw-" + name + ".so");
+        EXPECT_EQ(path, plugin_dir() + "/visiongw-" + name + ".so");
         listed.insert(name + " " + kind);
     }
     EXPECT_EQ(listed,
@@ -93,7 +93,7 @@ TEST_F(CliTest, ListsTheSixDefaultPlugins) {
 TEST_F(CliTest, DescribesAPluginsOptions) {
     GatewayRun result = run("--describe-plugin redis --config=" + write_ini());
     ASSERT_EQ(result.status, 0) << result.err;
-    core::PluginHost host = core::PluginHost::scan(build_dir() + "/plugins");
+    core::PluginHost host = core::PluginHost::scan(plugin_dir());
     const core::PluginLibrary& redis = host.find("redis");
     EXPECT_EQ(result.out, "redis " + redis.version + " (job_store plugin, " + redis.path +
                               ")\noptions of [redis]:\n" + core::describe_options(redis.options));
@@ -145,7 +145,7 @@ TEST_F(CliTest, AnEnvironmentVariableReachesItsPluginInTheBinary) {
 TEST_F(CliTest, UnknownPluginKeyIsOneLineNamingFileSectionAndKey) {
     std::string ini = write_ini("[pest]\nconfidence = 0.5\n");
     GatewayRun result = run("--check-config --config=" + ini);
-    core::PluginHost host = core::PluginHost::scan(build_dir() + "/plugins");
+    core::PluginHost host = core::PluginHost::scan(plugin_dir());
     std::string valid;
     for (const auto& option : host.find("pest").options)
         valid += (valid.empty() ? "" : ", ") + std::string(option.name);

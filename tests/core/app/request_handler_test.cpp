@@ -21,9 +21,9 @@ namespace {
 using namespace visiongw::core;
 
 IniDocument handler_test_ini(const ScratchDir& scratch) {
-    return IniDocument::parse("[plugins]\ndir = " + build_dir() +
-                                  "/plugins\n[local]\nroot = " + scratch.file("files") + "\n",
-                              "handler-test.ini");
+    return IniDocument::parse(
+        "[plugins]\ndir = " + plugin_dir() + "\n[local]\nroot = " + scratch.file("files") + "\n",
+        "handler-test.ini");
 }
 
 // A Gateway of the build's real plugins that serves one route of the test's, GET /fail, on a

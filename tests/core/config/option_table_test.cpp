@@ -191,7 +191,7 @@ TEST(OptionChoicesTest, RefusesAnyOtherValueNamingTheAllowedOnes) {
 
 // The plugins this build ships, to check their declared overrides.
 const core::PluginHost& build_plugins() {
-    static const core::PluginHost host = core::PluginHost::scan(build_dir() + "/plugins");
+    static const core::PluginHost host = core::PluginHost::scan(plugin_dir());
     return host;
 }
 
