@@ -52,6 +52,7 @@ grep -qE '^drwxr-xr-x root/root .* \./usr/lib/visiongw/plugins/$' "$gateway.list
 dpkg-deb -e "$gateway" "$work/control"
 grep -qxF /etc/visiongw/visiongw.ini "$work/control/conffiles" || fail "the ini is no conffile"
 grep -q 'adduser --system' "$work/control/postinst" || fail "postinst makes no visiongw user"
+sh -n "$work/control/postinst" || fail "postinst is no valid sh script"
 depends="$(dpkg-deb -f "$gateway" Depends)"
 for dependency in adduser libpocofoundation librabbitmq libssl; do
   [[ "$depends" == *"$dependency"* ]] || fail "Depends names no $dependency: $depends"
