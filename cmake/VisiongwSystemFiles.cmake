@@ -14,6 +14,10 @@ endif()
 set(VISIONGW_BINDIR ${CMAKE_INSTALL_PREFIX}/bin)
 set(VISIONGW_CONFIG ${etc_dir}/visiongw/visiongw.ini)
 set(plugin_dir ${CMAKE_INSTALL_PREFIX}/${VISIONGW_INSTALL_PLUGIN_DIR})
+# One staging folder per destination: installs into several prefixes at once (the tests) must
+# not write each other's files.
+string(MD5 destination "$ENV{DESTDIR}${CMAKE_INSTALL_PREFIX}")
+set(staging ${VISIONGW_STAGING_DIR}/${destination})
 
 # The ini of the source tree, its plugin folder (relative to a build tree's executable) made the
 # installed one.
@@ -25,13 +29,14 @@ if(at EQUAL -1)
                       "the installed plugin folder")
 endif()
 string(REPLACE "${build_tree_line}" "dir = ${plugin_dir}\n" ini "${ini}")
-file(WRITE ${VISIONGW_STAGING_DIR}/visiongw.ini "${ini}")
+file(WRITE ${staging}/visiongw.ini "${ini}")
 
 foreach(unit visiongw.service visiongw-worker@.service)
   configure_file(${VISIONGW_SOURCE_DIR}/packaging/systemd/${unit}.in
-    ${VISIONGW_STAGING_DIR}/${unit} @ONLY)
+    ${staging}/${unit} @ONLY)
 endforeach()
 
-file(INSTALL DESTINATION ${etc_dir}/visiongw TYPE FILE FILES ${VISIONGW_STAGING_DIR}/visiongw.ini)
-file(INSTALL DESTINATION ${unit_dir} TYPE FILE FILES ${VISIONGW_STAGING_DIR}/visiongw.service
-  ${VISIONGW_STAGING_DIR}/visiongw-worker@.service)
+file(INSTALL DESTINATION ${etc_dir}/visiongw TYPE FILE FILES ${staging}/visiongw.ini)
+file(INSTALL DESTINATION ${unit_dir} TYPE FILE FILES ${staging}/visiongw.service
+  ${staging}/visiongw-worker@.service)
+file(REMOVE_RECURSE ${staging})
