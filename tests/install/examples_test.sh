@@ -111,8 +111,9 @@ size="$(stat -c %s "$work/leaf.png")"
 # The weeds plugin's own rule refuses a crop it does not know.
 status="$(curl -s -o "$work/refused.json" -w '%{http_code}' -F image=@"$work/leaf.png" \
   -F analysis_type=weeds -F crop=rice "$base/api/v1/vision/analyze")"
-[ "$status" = 400 ] && jq -e '.error.code == "invalid_field"' "$work/refused.json" >/dev/null ||
+if [ "$status" != 400 ] || ! jq -e '.error.code == "invalid_field"' "$work/refused.json" >/dev/null; then
   fail "crop=rice answered $status $(cat "$work/refused.json")"
+fi
 
 status="$(curl -s -o "$work/submitted.json" -w '%{http_code}' -F image=@"$work/leaf.png" \
   -F analysis_type=weeds -F crop=maize -F min_patch_cm2=10 "$base/api/v1/vision/analyze")"

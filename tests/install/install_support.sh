@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the install tests: a scratch folder, this build installed into a prefix inside it,
 # and examples/ built against that prefix alone.
 
@@ -25,8 +26,8 @@ build_examples() {
     { cat "$build.configure.log"; return 1; }
   cmake --build "$build" -j "$(nproc)" >"$build.build.log" 2>&1 || { cat "$build.build.log"; return 1; }
   local leaks
-  leaks="$(grep -rl -- "$VISIONGW_SOURCE_DIR" "$build/compile_commands.json" \
-    $(find "$build" -name link.txt) || true)"
+  leaks="$(find "$build" \( -name compile_commands.json -o -name link.txt \) \
+    -exec grep -l -- "$VISIONGW_SOURCE_DIR" {} + || true)"
   if [ -n "$leaks" ]; then
     echo "the examples' build names the source tree $VISIONGW_SOURCE_DIR in: $leaks" >&2
     return 1
