@@ -72,7 +72,7 @@ analysis = weeds
 [quota]
 root = $work/files
 min_free_bytes = 0
-max_total_bytes = 10000000
+max_total_bytes = 100
 
 [weeds]
 default_crop = soy
@@ -129,4 +129,14 @@ jq -e --argjson size "$size" '.status == "completed" and .result.analyzer == "we
     and .result.crop == "maize" and .result.min_patch_cm2 == 10
     and .result.bytes_analyzed == $size' "$work/job.json" >/dev/null ||
   fail "the weeds job did not complete with the example worker's result: $(cat "$work/job.json")"
-echo "installed gateway with the example plugins: weeds job $job completed by the example worker"
+# The quota (100 bytes) holds that image; another one of the same size would pass it: the
+# quota plugin refuses it mid-write and the wrapped writer leaves nothing of it.
+cp "$work/leaf.png" "$work/other-leaf.png"
+printf 'other' >>"$work/other-leaf.png"
+status="$(curl -s -o "$work/full.json" -w '%{http_code}' -F image=@"$work/other-leaf.png" \
+  -F analysis_type=weeds "$base/api/v1/vision/analyze")"
+[ "$status" = 507 ] || fail "an upload past the quota answered $status $(cat "$work/full.json")"
+blobs="$(find "$work/files" -type f | wc -l)"
+[ "$blobs" = 1 ] || fail "the store holds $blobs files after the refused upload: $(find "$work/files" -type f)"
+echo "installed gateway with the example plugins: weeds job $job completed by the example worker;" \
+  "an upload past the quota refused with 507, nothing left"
