@@ -35,11 +35,16 @@ build_examples "$VISIONGW_SOURCE_DIR/examples" "$prefix" "$work/examples" "$cxx_
 (umask 022 && cmake --install "$work/examples" --prefix "$prefix" >/dev/null)
 [ -x "$prefix/bin/weeds-worker" ] || fail "the example worker was not installed into $prefix/bin"
 
-# pkg-config users: the plugin folder, and the example worker built with the installed
-# visiongw-worker.pc alone.
+# pkg-config users: the plugin folder, and an example plugin and the example worker built with
+# the installed .pc files alone.
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 [ "$(realpath "$(pkg-config --variable=plugindir visiongw)")" = "$prefix/lib/visiongw/plugins" ] ||
   fail "visiongw.pc names plugindir $(pkg-config --variable=plugindir visiongw)"
+# shellcheck disable=SC2046,SC2086
+c++ $cxx_flags -fPIC -shared -fvisibility=hidden -Wl,--no-undefined \
+  "$work/examples-src/quota-storage/quota_storage.cpp" -o "$work/visiongw-quota-pc.so" \
+  $(pkg-config --cflags visiongw) >"$work/pkg-config-build.log" 2>&1 ||
+  fail "the quota plugin does not build with pkg-config --cflags visiongw"
 # shellcheck disable=SC2046,SC2086
 c++ $cxx_flags "$work/examples-src/weeds-worker/main.cpp" -o "$work/weeds-worker-pc" \
   $(pkg-config --cflags --libs visiongw-worker) >"$work/pkg-config-build.log" 2>&1 ||
