@@ -62,13 +62,15 @@ stop_started_services() {
 # start_redis / start_rabbitmq: a private instance on REDIS_PORT / AMQP_PORT, unless one answers
 # there already (then it is used and left alone). stop_redis / stop_rabbitmq stop whatever
 # answers there: call them only for an instance of your own (see stop_started_services).
+# start_redis takes redis-server options, which override its defaults (e.g. --appendonly yes
+# for a Redis whose data outlives a restart).
 start_redis() {
   local dir="$VISIONGW_STATE/redis"
   mkdir -p "$dir"
   if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then return 0; fi
   VISIONGW_STARTED_SERVICES+=(redis)
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" --save '' --appendonly no \
-    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@"
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
   log "redis-server did not start; see $dir/redis.log"; return 1
 }
