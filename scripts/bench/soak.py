@@ -682,6 +682,9 @@ class Soak:
         print("criteria:")
         criterion("accepted jobs without a final state", not unfinished, len(unfinished),
                   "must be 0")
+        failed_jobs = sum(v for k, v in finals.items() if k.startswith("failed"))
+        criterion("accepted jobs failed (all images valid)", not failed_jobs,
+                  failed_jobs, "must be 0")
         criterion("accepted jobs answered 404 during the load", not ledger.missing,
                   len(ledger.missing), "must be 0")
         silent = sum(1 for _, kind, outcome in ledger.answers
