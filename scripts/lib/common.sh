@@ -51,6 +51,11 @@ RABBIT_NODE="visiongw-${AMQP_PORT}@localhost"
 # already running on its port is not among them. stop_started_services stops these only.
 VISIONGW_STARTED_SERVICES=()
 
+# started_service NAME: records NAME there, once (a service restarted by the soak is one).
+started_service() {
+  [[ " ${VISIONGW_STARTED_SERVICES[*]} " == *" $1 "* ]] || VISIONGW_STARTED_SERVICES+=("$1")
+}
+
 # Stops what start_redis / start_rabbitmq started here, last first, and forgets it.
 stop_started_services() {
   local i
@@ -63,13 +68,15 @@ stop_started_services() {
 # start_redis / start_rabbitmq: a private instance on REDIS_PORT / AMQP_PORT, unless one answers
 # there already (then it is used and left alone). stop_redis / stop_rabbitmq stop whatever
 # answers there: call them only for an instance of your own (see stop_started_services).
+# start_redis takes redis-server options, which override its defaults (e.g. --appendonly yes
+# for a Redis whose data outlives a restart).
 start_redis() {
   local dir="$VISIONGW_STATE/redis"
   mkdir -p "$dir"
   if redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then return 0; fi
-  VISIONGW_STARTED_SERVICES+=(redis)
+  started_service redis
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" --save '' --appendonly no \
-    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
+    --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" "$@"
   for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
   log "redis-server did not start; see $dir/redis.log"; return 1
 }
@@ -96,7 +103,7 @@ start_rabbitmq() {
   # A small consumer timeout lets the tests see the broker's own acknowledgement deadline.
   printf 'loopback_users = none\nconsumer_timeout = %s\n' "${VISIONGW_CONSUMER_TIMEOUT_MS:-1800000}" >"$dir/rabbitmq.conf"
   id rabbitmq >/dev/null 2>&1 && chown -R rabbitmq:rabbitmq "$dir"
-  VISIONGW_STARTED_SERVICES+=(rabbitmq)
+  started_service rabbitmq
   (cd / && setsid -f rabbitmq-server </dev/null >"$dir/log/stdout.log" 2>&1)
   local deadline=$((SECONDS + 90))
   until rabbitmqctl -q -n "$RABBIT_NODE" await_startup --timeout 10 >/dev/null 2>&1; do

@@ -48,4 +48,12 @@ stop_started_services
 for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 || break; sleep 0.1; done
 ! redis-cli -p "$port" ping >/dev/null 2>&1 ||
   fail "stop_started_services left running the Redis on :$port that start_redis started"
+# A service stopped and started again (the soak restarts Redis and RabbitMQ) is recorded once.
+start_redis
+stop_redis
+for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 || break; sleep 0.1; done
+start_redis
+[ "${VISIONGW_STARTED_SERVICES[*]}" = redis ] ||
+  fail "a Redis restarted by start_redis is recorded as '${VISIONGW_STARTED_SERVICES[*]}', not once"
+stop_started_services
 echo "only the services started here were stopped"
