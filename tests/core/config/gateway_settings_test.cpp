@@ -22,7 +22,7 @@ TEST(GatewaySettingsTest, ListenFromTheEnvironmentWinsOverTheFile) {
     core::GatewaySettings settings = core::read_gateway_settings(document, "/opt/vgw/bin");
     EXPECT_EQ(settings.listen_host, "0.0.0.0");
     EXPECT_EQ(settings.listen_port, 9099);
-    EXPECT_EQ(settings.plugin_dir, "/opt/vgw/plugins");
+    EXPECT_EQ(settings.plugin_dir, "/opt/vgw/lib/visiongw/plugins");
 }
 
 TEST(GatewaySettingsTest, ValidatesAnOverrideLikeAFileValue) {
