@@ -10,8 +10,14 @@ namespace {
 void answer_error(RequestContext& context, const HttpError& error) {
     HttpCall& call = context.call;
     auto& response = call.response;
-    if (response.sent())
+    if (response.sent()) {
+        // The answer (an event stream's 200) has started: the error can only end it, and the
+        // access log shows its status, so the log says why it ended.
+        context.gateway.log.write(
+            sdk::LogLevel::warning, "answer cut short after it started",
+            {{"request_id", call.request_id}, {"code", error.code}, {"error", error.what()}});
         return;
+    }
     // An unread body would be taken for the next request on this connection.
     if (!call.body_consumed)
         response.setKeepAlive(false);

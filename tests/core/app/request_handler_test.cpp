@@ -102,5 +102,24 @@ TEST_F(RequestHandlerTest, UnavailableDependencyIsA503WithRetryAfter) {
                            R"("request_id":"f-1"}})");
 }
 
+// An event stream whose job store goes away after its 200 cannot be answered 503 any more; the
+// log says why the answer ended, with its request id.
+TEST_F(RequestHandlerTest, AnErrorAfterTheAnswerStartedIsLoggedAsAWarning) {
+    serve([](HttpCall& call) {
+        call.response.setContentType("text/event-stream");
+        call.response.setChunkedTransferEncoding(true);
+        call.response.send() << "event: status\ndata: {}\n\n" << std::flush;
+        throw sdk::Unavailable("job store down");
+    });
+    HttpAnswer answer = get_fail();
+    EXPECT_EQ(answer.status, 200);
+    stop();
+    std::string log = log_text_.str();
+    EXPECT_NE(log.find(R"("message":"answer cut short after it started","request_id":"f-1",)"
+                       R"("code":"service_unavailable","error":"job store down")"),
+              std::string::npos)
+        << log;
+}
+
 }  // namespace
 }  // namespace visiongw::testing
