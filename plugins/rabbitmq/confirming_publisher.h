@@ -15,9 +15,9 @@
 #include <thread>
 #include <vector>
 
-#include "visiongw/amqp/connection.h"
-#include "visiongw/amqp/broker_link.h"
 #include "transport_settings.h"
+#include "visiongw/amqp/broker_link.h"
+#include "visiongw/amqp/connection.h"
 
 namespace visiongw::rabbitmq {
 

@@ -8,9 +8,9 @@
 #include <string>
 #include <thread>
 
-#include "visiongw/amqp/connection.h"
-#include "visiongw/amqp/broker_link.h"
 #include "transport_settings.h"
+#include "visiongw/amqp/broker_link.h"
+#include "visiongw/amqp/connection.h"
 #include "visiongw/sdk/queue.h"
 
 namespace visiongw::rabbitmq {

@@ -53,11 +53,11 @@ amqp::BrokerLink broker_link(const TransportSettings& settings, const std::strin
         switch (event.kind) {
             case Kind::connected:
             case Kind::reconnected:
-                log.write(sdk::LogLevel::info,
-                          "rabbitmq " + role +
-                              (event.kind == Kind::reconnected ? " reconnected to "
-                                                               : " connected to ") +
-                              event.endpoint);
+                log.write(
+                    sdk::LogLevel::info,
+                    "rabbitmq " + role +
+                        (event.kind == Kind::reconnected ? " reconnected to " : " connected to ") +
+                        event.endpoint);
                 break;
             case Kind::connect_failed:
                 log.write(sdk::LogLevel::warning,
@@ -66,8 +66,7 @@ amqp::BrokerLink broker_link(const TransportSettings& settings, const std::strin
                               std::to_string(event.next_attempt.count()) + " ms)");
                 break;
             case Kind::lost:
-                log.write(sdk::LogLevel::warning, "rabbitmq " + role +
-                                                      " lost its connection to " +
+                log.write(sdk::LogLevel::warning, "rabbitmq " + role + " lost its connection to " +
                                                       event.endpoint + ": " + event.reason);
                 break;
         }

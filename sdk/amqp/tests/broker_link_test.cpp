@@ -19,8 +19,8 @@ TEST(Backoff, StartsAtTheFirstDelayDoublesAndStopsAtTheCap) {
     std::vector<std::chrono::milliseconds> delays;
     for (int i = 0; i < 6; ++i)
         delays.push_back(backoff.after_failure());
-    EXPECT_EQ(delays, (std::vector<std::chrono::milliseconds>{100ms, 200ms, 400ms, 800ms, 1000ms,
-                                                              1000ms}));
+    EXPECT_EQ(delays,
+              (std::vector<std::chrono::milliseconds>{100ms, 200ms, 400ms, 800ms, 1000ms, 1000ms}));
     EXPECT_EQ(backoff.delay(), 1000ms);
 }
 
@@ -55,9 +55,10 @@ BrokerAddress closed_port() {
 
 TEST(BrokerLink, FailedAttemptsBackOffAndAreReportedWithTheNextDelay) {
     Reports reports;
-    BrokerLink link(closed_port(), ConnectionOptions{}, Backoff(100ms, 300ms),
-                    [](AmqpConnection&) { FAIL() << "prepared a connection that cannot exist"; },
-                    reports.sink());
+    BrokerLink link(
+        closed_port(), ConnectionOptions{}, Backoff(100ms, 300ms),
+        [](AmqpConnection&) { FAIL() << "prepared a connection that cannot exist"; },
+        reports.sink());
     std::vector<std::chrono::milliseconds> delays;
     for (int i = 0; i < 4; ++i) {
         EXPECT_EQ(link.connect(), nullptr);
@@ -76,9 +77,9 @@ TEST(BrokerLink, FailedAttemptsBackOffAndAreReportedWithTheNextDelay) {
 TEST(BrokerLink, PreparedConnectionIsKeptUntilDroppedAndAReconnectIsCounted) {
     Reports reports;
     int prepared = 0;
-    BrokerLink link(parse_broker_url(visiongw::testing::amqp_url()), ConnectionOptions{},
-                    Backoff(100ms, 1000ms), [&](AmqpConnection&) { ++prepared; },
-                    reports.sink());
+    BrokerLink link(
+        parse_broker_url(visiongw::testing::amqp_url()), ConnectionOptions{},
+        Backoff(100ms, 1000ms), [&](AmqpConnection&) { ++prepared; }, reports.sink());
     AmqpConnection* first = link.connect();
     ASSERT_NE(first, nullptr);
     EXPECT_EQ(link.connect(), first);
@@ -98,13 +99,14 @@ TEST(BrokerLink, PreparedConnectionIsKeptUntilDroppedAndAReconnectIsCounted) {
 TEST(BrokerLink, AFailingPreparationBacksOffAndASuccessStartsTheBackoffOver) {
     Reports reports;
     int attempts = 0;
-    BrokerLink link(parse_broker_url(visiongw::testing::amqp_url()), ConnectionOptions{},
-                    Backoff(100ms, 1000ms),
-                    [&](AmqpConnection&) {
-                        if (++attempts <= 2)
-                            throw AmqpError("declare refused (406)");
-                    },
-                    reports.sink());
+    BrokerLink link(
+        parse_broker_url(visiongw::testing::amqp_url()), ConnectionOptions{},
+        Backoff(100ms, 1000ms),
+        [&](AmqpConnection&) {
+            if (++attempts <= 2)
+                throw AmqpError("declare refused (406)");
+        },
+        reports.sink());
     EXPECT_EQ(link.connect(), nullptr);
     EXPECT_EQ(link.retry_delay(), 100ms);
     EXPECT_EQ(link.connect(), nullptr);

@@ -25,7 +25,8 @@ WorkerEventType type_named(const std::string& name) {
 }
 
 // The object, or null when the field is absent.
-Poco::JSON::Object::Ptr optional_object(const Poco::JSON::Object& object, const std::string& field) {
+Poco::JSON::Object::Ptr optional_object(const Poco::JSON::Object& object,
+                                        const std::string& field) {
     return object.has(field) ? object_field(object, field) : Poco::JSON::Object::Ptr();
 }
 

@@ -8,10 +8,10 @@
 #include <thread>
 #include <vector>
 
-#include "visiongw/amqp/topology.h"
 #include "broker_session.h"
 #include "cancel_board.h"
 #include "job_runner.h"
+#include "visiongw/amqp/topology.h"
 #include "worker_events.h"
 #include "worker_log.h"
 

@@ -4,8 +4,8 @@
 
 #include <stdexcept>
 
-#include "visiongw/amqp/topology.h"
 #include "cancel_board.h"
+#include "visiongw/amqp/topology.h"
 
 namespace visiongw::worker {
 namespace {

@@ -14,12 +14,12 @@
 #include <string_view>
 #include <vector>
 
-#include "visiongw/amqp/connection.h"
-#include "visiongw/amqp/topology.h"
 #include "eventually.h"
 #include "gateway_process.h"
 #include "gateway_support.h"
 #include "json_object.h"
+#include "visiongw/amqp/connection.h"
+#include "visiongw/amqp/topology.h"
 #include "worker_process.h"
 
 namespace visiongw::testing {

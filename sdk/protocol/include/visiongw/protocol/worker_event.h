@@ -18,11 +18,11 @@ const char* event_name(WorkerEventType type);
 struct WorkerEvent {
     std::string job_id;
     WorkerEventType type = WorkerEventType::started;
-    int progress = 0;                 // progress: 0–100
-    Poco::JSON::Object::Ptr result;   // completed: any JSON object; null when absent
-    Poco::JSON::Object::Ptr error;    // failed: {"code": …, "message": …}; null when absent
-    std::string worker_id;            // empty when absent
-    std::string timestamp;            // RFC 3339 UTC; empty when absent
+    int progress = 0;                // progress: 0–100
+    Poco::JSON::Object::Ptr result;  // completed: any JSON object; null when absent
+    Poco::JSON::Object::Ptr error;   // failed: {"code": …, "message": …}; null when absent
+    std::string worker_id;           // empty when absent
+    std::string timestamp;           // RFC 3339 UTC; empty when absent
 };
 
 // Both texts compared: the JSON objects by their encoding.
