@@ -6,7 +6,8 @@ VISIONGW_STATE="${VISIONGW_STATE:-$VISIONGW_ROOT/.run}"
 VISIONGW_PACKAGES=(build-essential cmake pkg-config libpoco-dev librabbitmq-dev libboost-dev
   libssl-dev libgtest-dev libgmock-dev libjpeg-dev libpng-dev prometheus-cpp-dev rabbitmq-server
   redis-server zlib1g-dev curl procps
-  help2man dpkg-dev file lintian systemd jq)
+  help2man dpkg-dev file lintian systemd jq
+  swift swift-proxy swift-object swift-container swift-account awscli)
 
 log() { printf '[visiongw] %s\n' "$*" >&2; }
 
@@ -120,3 +121,5 @@ stop_rabbitmq() {
 export VISIONGW_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 export VISIONGW_TEST_AMQP_URL="amqp://guest:guest@127.0.0.1:$AMQP_PORT/"
 export VISIONGW_TEST_RABBIT_NODE="$RABBIT_NODE"
+
+source "$VISIONGW_ROOT/scripts/lib/swift.sh"
