@@ -117,3 +117,5 @@ stop_swift() {
 
 export VISIONGW_TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
 export VISIONGW_TEST_S3_BUCKET="$S3_BUCKET"
+# Tests start a proxy of their own from this file to have an endpoint they may kill.
+export VISIONGW_TEST_SWIFT_PROXY_CONF="$VISIONGW_STATE/swift/proxy.conf"

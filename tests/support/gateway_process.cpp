@@ -166,6 +166,11 @@ GatewayProcess::GatewayProcess(std::map<std::string, std::string> extra_sections
                          "\ncancel_exchange = " + topology_.cancel_exchange +
                          "\ncancel_stream = " + topology_.cancel_stream + "\n"},
     };
+    // The gateway refuses a section of a plugin it does not load: [local] goes with local only.
+    if (auto plugins = sections_.find("plugins");
+        plugins != sections_.end() && plugins->second.find("storage =") != std::string::npos) {
+        generated.erase("local");
+    }
     for (auto& [section, body] : sections_)
         generated[section] += body;
     std::ofstream ini(ini_path_);
@@ -192,7 +197,7 @@ void GatewayProcess::start() {
     for (char** entry = environ; *entry != nullptr; ++entry) {
         std::string variable(*entry);
         bool override = false;
-        for (const char* name : {"REDIS_URL=", "RABBITMQ_", "FILE_STORAGE_",
+        for (const char* name : {"REDIS_URL=", "RABBITMQ_", "FILE_STORAGE_", "AWS_",
                                  "VISIONGW_LISTEN=", "VISION_SERVICE_URL=", "LLM_SERVICE_URL="}) {
             override = override || variable.rfind(name, 0) == 0;
         }

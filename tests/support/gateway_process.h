@@ -54,7 +54,8 @@ class GatewayProcess {
 public:
     // `overrides` is extra ini text appended to the generated file, e.g.
     // "[upload]\nmax_file_size = 1000\n" (a section may appear only once: use the
-    // `extra_sections` keys to replace a generated section's body).
+    // `extra_sections` keys to replace a generated section's body). With a `storage =` line in
+    // the extra [plugins] the generated [local] section is left out.
     explicit GatewayProcess(std::map<std::string, std::string> extra_sections = {});
     ~GatewayProcess();
     GatewayProcess(const GatewayProcess&) = delete;

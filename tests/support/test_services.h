@@ -13,7 +13,8 @@ inline std::string required_env(const char* name) {
     if (value == nullptr || *value == '\0') {
         throw std::runtime_error(std::string(name) +
                                  " is not set: run the tests through scripts/test, which starts "
-                                 "RabbitMQ and Redis and exports their addresses");
+                                 "RabbitMQ, Redis and the object store and exports their "
+                                 "addresses");
     }
     return value;
 }
