@@ -11,10 +11,10 @@
 
 namespace visiongw::core {
 
-// The message for `record`, whose image `upload` was committed at `file_path`; encode it with
-// protocol::encode_job_message.
+// The message for `record`, whose image `upload` was committed as `blob` (its location, and its
+// URL where the storage gives one); encode it with protocol::encode_job_message.
 protocol::JobMessage job_message_of(const sdk::JobRecord& record, const ReceivedUpload& upload,
-                                    const std::string& file_path,
+                                    const sdk::StoredBlob& blob,
                                     const std::map<std::string, sdk::ParamValue>& parameters);
 
 }  // namespace visiongw::core

@@ -101,9 +101,9 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
         throw give_up("job store", e, false);
     }
     clock.mark(SubmitStep::record);
-    sdk::JobMessage message{record.id, request_id,
-                            protocol::encode_job_message(
-                                job_message_of(record, upload, blob.location, parameters.values))};
+    sdk::JobMessage message{
+        record.id, request_id,
+        protocol::encode_job_message(job_message_of(record, upload, blob, parameters.values))};
     auto published = [&](bool ok) {
         const double ms = clock.mark(SubmitStep::publish);
         if (observer_.published)

@@ -209,7 +209,11 @@ public:
         temp_.clear();
         if (finisher_)
             finisher_->finish(std::exchange(fd_, -1), !deduplicated);
-        return sdk::StoredBlob{std::move(key), target.string(), size_, deduplicated};
+        return sdk::StoredBlob{.key = std::move(key),
+                               .location = target.string(),
+                               .size = size_,
+                               .deduplicated = deduplicated,
+                               .url = {}};
     }
 
     void abort() noexcept override {

@@ -130,6 +130,7 @@ void S3Storage::configure(const sdk::PluginConfig& config, sdk::PluginContext& c
     bucket_ = config.get_string("bucket");
     prefix_ = config.get_string("key_prefix");
     ttl_ = std::chrono::seconds(config.get_int("file_ttl_seconds"));
+    presign_ = std::chrono::seconds(config.get_int("presign_seconds"));
     if (bucket_.empty())
         throw sdk::ConfigError(section + "bucket: must not be empty");
     for (const char* name : {"access_key_id", "secret_access_key"}) {
@@ -205,6 +206,15 @@ std::string S3Storage::location_of(std::string_view key) const {
     return "s3://" + bucket_ + "/" + object_key(key);
 }
 
+sdk::StoredBlob S3Storage::stored(const std::string& key, std::uint64_t size,
+                                  bool deduplicated) const {
+    return sdk::StoredBlob{.key = key,
+                           .location = location_of(key),
+                           .size = size,
+                           .deduplicated = deduplicated,
+                           .url = client_->presigned_get_url(object_key(key), presign_)};
+}
+
 sdk::StoredBlob S3Storage::publish(int spool, std::uint64_t size, std::string_view sha256_hex,
                                    const std::string& key) {
     const std::string object = object_key(key);
@@ -214,7 +224,7 @@ sdk::StoredBlob S3Storage::publish(int spool, std::uint64_t size, std::string_vi
                           {{"x-amz-copy-source", "/" + bucket_ + "/" + uri_encode(object, true)},
                            {"x-amz-metadata-directive", "REPLACE"}});
         if (copied.status == 200)
-            return sdk::StoredBlob{key, location_of(key), size, true};
+            return stored(key, size, true);
         if (copied.status != 404) {  // 404: removed since the HEAD; send ours
             throw sdk::Unavailable("cannot refresh " + object + " in " + client_->where() + ": " +
                                    S3Client::describe(copied));
@@ -225,7 +235,7 @@ sdk::StoredBlob S3Storage::publish(int spool, std::uint64_t size, std::string_vi
     const S3Payload payload{bytes, size, std::string(sha256_hex)};
     const S3Answer answer = client_->send("PUT", object, {}, {}, &payload);
     if (answer.status == 200)
-        return sdk::StoredBlob{key, location_of(key), size, false};
+        return stored(key, size, false);
     const std::string message =
         "cannot store " + object + " in " + client_->where() + ": " + S3Client::describe(answer);
     const std::string code = xml_text(answer.body, "Code").value_or("");

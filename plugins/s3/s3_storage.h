@@ -49,6 +49,8 @@ public:
 private:
     std::string object_key(std::string_view key) const { return prefix_ + std::string(key); }
     std::string location_of(std::string_view key) const;
+    // What commit() answers: location and a presigned GET URL valid for presign_seconds.
+    sdk::StoredBlob stored(const std::string& key, std::uint64_t size, bool deduplicated) const;
     // Calls `visit` for every blob under the prefix, a listing page at a time.
     void for_each_blob(const std::function<void(const sdk::BlobStat&)>& visit);
     // Why the bucket cannot be used, from a listing request's error document.
@@ -59,6 +61,7 @@ private:
     std::string prefix_;
     std::filesystem::path spool_dir_;
     std::chrono::seconds ttl_{0};
+    std::chrono::seconds presign_{0};
     sdk::PluginLog* log_ = nullptr;
 };
 

@@ -83,14 +83,20 @@ std::string encode_parameters(const Parameters& parameters) {
 
 std::string encode_job_message(const JobMessage& message) {
     std::string out;
-    out.reserve(512 + message.file_path.size() + message.metadata.original_filename.size());
-    out += "{\"schema_version\":" + std::to_string(kSchemaVersion);
+    out.reserve(512 + message.file_path.size() + message.file_url.size() +
+                message.metadata.original_filename.size());
+    out += "{\"schema_version\":" +
+           std::to_string(message.file_url.empty() ? kSchemaVersion : kJobMessageUrlVersion);
     append_key(out, "job_id");
     append_json_string(out, message.job_id);
     append_key(out, "analysis_type");
     append_json_string(out, message.analysis_type);
     append_key(out, "file_path");
     append_json_string(out, message.file_path);
+    if (!message.file_url.empty()) {
+        append_key(out, "file_url");
+        append_json_string(out, message.file_url);
+    }
     append_key(out, "file_hash");
     append_json_string(out, message.file_hash);
     append_key(out, "metadata");
@@ -118,12 +124,14 @@ std::string encode_job_message(const JobMessage& message) {
 }
 
 JobMessage decode_job_message(std::string_view body) {
-    Poco::JSON::Object::Ptr object = parse_message(body);
+    Poco::JSON::Object::Ptr object = parse_message(body, kJobMessageUrlVersion);
     try {
         JobMessage message;
         message.job_id = required_string(*object, "job_id");
         message.analysis_type = required_string(*object, "analysis_type");
         message.file_path = required_string(*object, "file_path");
+        if (object->getValue<int>("schema_version") == kJobMessageUrlVersion)
+            message.file_url = required_string(*object, "file_url");
         message.file_hash = required_string(*object, "file_hash");
         if (!is_sha256_hex(message.file_hash))
             throw MalformedMessage("file_hash must be 64 lowercase hex digits");

@@ -7,7 +7,7 @@
 
 namespace visiongw::protocol {
 
-Poco::JSON::Object::Ptr parse_message(std::string_view body) {
+Poco::JSON::Object::Ptr parse_message(std::string_view body, int newest) {
     Poco::JSON::Object::Ptr message;
     try {
         Poco::Dynamic::Var parsed = Poco::JSON::Parser().parse(std::string(body));
@@ -20,10 +20,13 @@ Poco::JSON::Object::Ptr parse_message(std::string_view body) {
     Poco::Dynamic::Var version = message->get("schema_version");
     if (version.isEmpty())
         throw MalformedMessage("schema_version is missing");
-    const std::string expected = std::to_string(kSchemaVersion);
+    std::string expected = std::to_string(kSchemaVersion);
+    for (int later = kSchemaVersion + 1; later <= newest; ++later)
+        expected += (later == newest ? " or " : ", ") + std::to_string(later);
     if (!version.isInteger())
         throw MalformedMessage("schema_version must be the whole number " + expected);
-    if (version.toString() != expected)
+    const auto number = version.convert<long long>();
+    if (number < kSchemaVersion || number > newest)
         throw MalformedMessage("schema_version must be " + expected + ", not " +
                                version.toString());
     return message;

@@ -11,8 +11,9 @@
 
 namespace visiongw::protocol {
 
-// Parses `body` as a JSON object whose schema_version is kSchemaVersion.
-Poco::JSON::Object::Ptr parse_message(std::string_view body);
+// Parses `body` as a JSON object whose schema_version is kSchemaVersion, or up to `newest`
+// for a message type with later versions.
+Poco::JSON::Object::Ptr parse_message(std::string_view body, int newest = kSchemaVersion);
 
 // The field as a non-empty string.
 std::string required_string(const Poco::JSON::Object& object, const std::string& field);

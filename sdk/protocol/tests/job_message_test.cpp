@@ -100,15 +100,43 @@ TEST(JobMessage, TextThatIsNotAJsonObjectIsRefused) {
 TEST(JobMessage, AnUnknownOrMissingSchemaVersionIsRefused) {
     const std::string body = encode_job_message(leaf_job());
     const std::string rest = body.substr(body.find(','));
-    EXPECT_EQ(decode_error("{\"schema_version\":99" + rest), "schema_version must be 1, not 99");
+    EXPECT_EQ(decode_error("{\"schema_version\":99" + rest),
+              "schema_version must be 1 or 2, not 99");
+    EXPECT_EQ(decode_error("{\"schema_version\":0" + rest), "schema_version must be 1 or 2, not 0");
     EXPECT_EQ(decode_error("{\"schema_version\":\"1\"" + rest),
-              "schema_version must be the whole number 1");
+              "schema_version must be the whole number 1 or 2");
     EXPECT_EQ(decode_error("{\"schema_version\":1.0" + rest),
-              "schema_version must be the whole number 1");
+              "schema_version must be the whole number 1 or 2");
     EXPECT_EQ(decode_error("{\"schema_version\":null" + rest), "schema_version is missing");
     EXPECT_EQ(decode_error("{\"v\":1" + rest), "schema_version is missing");
     EXPECT_EQ(decode_error(R"({"schema_version": 99, "job_id": "job-old-schema"})"),
-              "schema_version must be 1, not 99");
+              "schema_version must be 1 or 2, not 99");
+}
+
+// PROTOCOL.md, schema_version 2: a job whose image is in an object store carries file_url, and
+// only such a message says version 2, so workers of version 1 go on reading local jobs.
+TEST(JobMessage, AFileUrlMakesVersion2AndRoundTrips) {
+    JobMessage message = leaf_job();
+    const std::string version_1 = encode_job_message(message);
+    EXPECT_EQ(version_1.rfind(R"({"schema_version":1,)", 0), 0u) << version_1;
+    EXPECT_EQ(version_1.find("file_url"), std::string::npos);
+
+    message.file_path = "s3://visiongw/images/" + message.file_hash + ".jpg";
+    message.file_url = "http://127.0.0.1:8390/visiongw/images/x.jpg?X-Amz-Signature=ab";
+    const std::string version_2 = encode_job_message(message);
+    EXPECT_EQ(version_2.rfind(R"({"schema_version":2,)", 0), 0u) << version_2;
+    EXPECT_NE(version_2.find(R"("file_path":"s3://visiongw/images/)" + message.file_hash +
+                             R"(.jpg","file_url":"http://127.0.0.1:8390/visiongw/images/x.jpg?)"
+                             R"(X-Amz-Signature=ab","file_hash":)"),
+              std::string::npos)
+        << version_2;
+    EXPECT_EQ(decode_job_message(version_2), message);
+}
+
+TEST(JobMessage, Version2WithoutAFileUrlIsRefused) {
+    std::string body = encode_job_message(leaf_job());
+    body.replace(body.find("\"schema_version\":1"), 18, "\"schema_version\":2");
+    EXPECT_EQ(decode_error(body), "file_url is missing");
 }
 
 // `body` with the member `"field":value` (the first one with that key) replaced by `member`, or

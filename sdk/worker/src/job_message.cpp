@@ -38,6 +38,7 @@ Job parse_job_message(std::string_view body, const std::string& request_id) {
     job.request_id = request_id;
     job.analysis_type = std::move(message.analysis_type);
     job.file_path = std::move(message.file_path);
+    job.file_url = std::move(message.file_url);
     job.file_hash = std::move(message.file_hash);
     job.size_bytes = message.metadata.size_bytes;
     job.metadata = metadata_object(message.metadata);

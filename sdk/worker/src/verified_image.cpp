@@ -1,5 +1,13 @@
 #include "verified_image.h"
 
+#include <Poco/Exception.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/SSLManager.h>
+#include <Poco/URI.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -142,44 +150,177 @@ Descriptor open_below_root(const Job& job, const std::string& storage_root,
     return folder;
 }
 
+// Counts and hashes the bytes given to add().
+class Measure {
+public:
+    Measure() : digest_(EVP_MD_CTX_new(), EVP_MD_CTX_free) {
+        if (!digest_ || EVP_DigestInit_ex(digest_.get(), EVP_sha256(), nullptr) != 1)
+            throw std::runtime_error("cannot start a SHA-256 digest");
+    }
+    void add(const char* data, std::size_t count) {
+        EVP_DigestUpdate(digest_.get(), data, count);
+        size_ += count;
+    }
+    std::uint64_t size() const { return size_; }
+    // The lowercase hex SHA-256 of everything added; call once.
+    std::string hex() {
+        unsigned char hash[EVP_MAX_MD_SIZE];
+        unsigned int length = 0;
+        EVP_DigestFinal_ex(digest_.get(), hash, &length);
+        static const char kHex[] = "0123456789abcdef";
+        std::string text;
+        for (unsigned int i = 0; i < length; ++i) {
+            text += kHex[hash[i] >> 4];
+            text += kHex[hash[i] & 0xF];
+        }
+        return text;
+    }
+
+private:
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> digest_;
+    std::uint64_t size_ = 0;
+};
+
 // Reads at most `limit` + 1 bytes, returning how many it read and their lowercase hex SHA-256.
 std::pair<std::uint64_t, std::string> measure(std::FILE* file, const Job& job,
                                               std::uint64_t limit) {
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> digest(EVP_MD_CTX_new(),
-                                                                   EVP_MD_CTX_free);
-    if (!digest || EVP_DigestInit_ex(digest.get(), EVP_sha256(), nullptr) != 1) {
-        throw std::runtime_error("cannot start a SHA-256 digest");
-    }
-    std::uint64_t size = 0;
+    Measure measure;
     char buffer[64 * 1024];
-    while (size <= limit) {
-        const auto wanted =
-            static_cast<std::size_t>(std::min<std::uint64_t>(sizeof buffer, limit + 1 - size));
+    while (measure.size() <= limit) {
+        const auto wanted = static_cast<std::size_t>(
+            std::min<std::uint64_t>(sizeof buffer, limit + 1 - measure.size()));
         const std::size_t count = std::fread(buffer, 1, wanted, file);
         if (count == 0)
             break;
-        EVP_DigestUpdate(digest.get(), buffer, count);
-        size += count;
+        measure.add(buffer, count);
     }
     if (std::ferror(file)) {
         throw AnalysisError("file_missing",
                             "cannot read " + job.file_path + ": " + std::strerror(errno), false);
     }
-    unsigned char hash[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    EVP_DigestFinal_ex(digest.get(), hash, &length);
-    static const char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned int i = 0; i < length; ++i) {
-        hex += kHex[hash[i] >> 4];
-        hex += kHex[hash[i] & 0xF];
+    return {measure.size(), measure.hex()};
+}
+
+// Throws file_mismatch unless `size` and `hash` are the job's.
+void expect_job_file(const Job& job, const std::string& name, std::uint64_t size,
+                     const std::string& hash) {
+    if (size != job.size_bytes) {
+        throw AnalysisError(
+            "file_mismatch",
+            name + " has " +
+                (size > job.size_bytes ? "more than " + std::to_string(job.size_bytes)
+                                       : std::to_string(size)) +
+                " bytes, the job says " + std::to_string(job.size_bytes),
+            false);
     }
-    return {size, hex};
+    if (hash != job.file_hash) {
+        throw AnalysisError("file_mismatch",
+                            name + " has SHA-256 " + hash + ", the job says " + job.file_hash,
+                            false);
+    }
+}
+
+// The job's file_url without its query (which holds the signature), for messages.
+std::string shown_url(const Job& job) {
+    return job.file_url.substr(0, job.file_url.find('?'));
+}
+
+constexpr auto kFetchTimeout = std::chrono::seconds(30);
+
+std::unique_ptr<Poco::Net::HTTPClientSession> session_for(const Poco::URI& uri) {
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    if (uri.getScheme() == "https") {
+        static const Poco::Net::Context::Ptr context = [] {
+            Poco::Net::initializeSSL();
+            return Poco::Net::Context::Ptr(
+                new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
+                                       Poco::Net::Context::VERIFY_RELAXED, 9, true));
+        }();
+        session =
+            std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
+    } else {
+        session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+    }
+    session->setTimeout(Poco::Timespan(
+        std::chrono::duration_cast<std::chrono::microseconds>(kFetchTimeout).count()));
+    return session;
+}
+
+// Fetches file_url into an unnamed temporary file, no further than the declared size, and
+// checks it; returns the file positioned anywhere.
+std::FILE* fetch(const Job& job) {
+    Poco::URI uri;
+    try {
+        uri = Poco::URI(job.file_url);
+    } catch (const Poco::Exception&) {
+        throw AnalysisError("file_forbidden", "file_url " + shown_url(job) + " is not a URL",
+                            false);
+    }
+    if (uri.getScheme() != "http" && uri.getScheme() != "https") {
+        throw AnalysisError("file_forbidden",
+                            "file_url " + shown_url(job) + " is not an http(s) URL", false);
+    }
+    const fs::path folder = fs::temp_directory_path();
+    Descriptor fd(::open(folder.c_str(), O_RDWR | O_TMPFILE | O_CLOEXEC, 0600));
+    if (fd.get() < 0) {
+        throw AnalysisError("file_missing",
+                            "cannot create a temporary file in " + folder.string() + " for " +
+                                shown_url(job) + ": " + std::strerror(errno),
+                            true);
+    }
+    Measure measure;
+    try {
+        auto session = session_for(uri);
+        Poco::Net::HTTPRequest request("GET", uri.getPathAndQuery(),
+                                       Poco::Net::HTTPMessage::HTTP_1_1);
+        session->sendRequest(request);
+        Poco::Net::HTTPResponse response;
+        std::istream& body = session->receiveResponse(response);
+        const int status = static_cast<int>(response.getStatus());
+        if (status != 200) {
+            throw AnalysisError("file_missing",
+                                "GET " + shown_url(job) + " answered " + std::to_string(status) +
+                                    " " + response.getReason(),
+                                status >= 500);
+        }
+        char buffer[64 * 1024];
+        while (measure.size() <= job.size_bytes) {
+            const auto wanted = static_cast<std::streamsize>(
+                std::min<std::uint64_t>(sizeof buffer, job.size_bytes + 1 - measure.size()));
+            body.read(buffer, wanted);
+            const auto count = static_cast<std::size_t>(body.gcount());
+            if (count == 0)
+                break;
+            measure.add(buffer, count);
+            for (std::size_t written = 0; written < count;) {
+                const ssize_t n = ::write(fd.get(), buffer + written, count - written);
+                if (n < 0 && errno != EINTR) {
+                    throw AnalysisError("file_missing",
+                                        "cannot write the image of " + shown_url(job) +
+                                            " to a temporary file: " + std::strerror(errno),
+                                        true);
+                }
+                written += n > 0 ? static_cast<std::size_t>(n) : 0;
+            }
+        }
+    } catch (const Poco::Exception& e) {
+        throw AnalysisError("file_missing", "GET " + shown_url(job) + ": " + e.displayText(), true);
+    }
+    expect_job_file(job, shown_url(job), measure.size(), measure.hex());
+    std::FILE* file = ::fdopen(fd.get(), "rb");
+    if (file == nullptr)
+        throw missing(job, errno);
+    fd.release();
+    return file;
 }
 
 }  // namespace
 
 VerifiedImage::VerifiedImage(const Job& job, const std::string& storage_root) {
+    if (!job.file_url.empty()) {
+        file_ = fetch(job);
+        return;
+    }
     Descriptor fd = open_below_root(job, storage_root, names_below_root(job, storage_root));
     struct stat info {};
     if (::fstat(fd.get(), &info) != 0)
@@ -194,16 +335,7 @@ VerifiedImage::VerifiedImage(const Job& job, const std::string& storage_root) {
     fd.release();
     try {
         auto [size, hash] = measure(file_, job, job.size_bytes);
-        if (size != job.size_bytes) {
-            throw size_mismatch(job, size > job.size_bytes
-                                         ? "more than " + std::to_string(job.size_bytes)
-                                         : std::to_string(size));
-        }
-        if (hash != job.file_hash) {
-            throw AnalysisError(
-                "file_mismatch",
-                job.file_path + " has SHA-256 " + hash + ", the job says " + job.file_hash, false);
-        }
+        expect_job_file(job, job.file_path, size, hash);
     } catch (...) {
         std::fclose(file_);
         throw;

@@ -11,6 +11,7 @@
 
 #include "fake_context.h"
 #include "test_images.h"
+#include "vision_service.h"
 
 namespace visiongw::worker::testing {
 namespace {
@@ -129,6 +130,41 @@ TEST_F(VerifiedImageTest, ReadsNoFurtherThanTheDeclaredSize) {
     Job other_hash = job_naming(stored_, stored_);
     other_hash.file_hash = std::string(64, 'a');
     EXPECT_EQ(refusal(other_hash, root_).code(), "file_mismatch");
+}
+
+// A job with a file_url (object storage) is fetched with a plain GET, checked like a file, and
+// needs no storage root at all; messages never show the URL's query (its signature).
+TEST_F(VerifiedImageTest, FetchesAFileUrlAndChecksItsSizeAndHash) {
+    const std::string leaf = "the stored leaf";
+    const std::vector<visiongw::testing::ServiceReply> replies{
+        {.status = 200, .body = leaf},
+        {.status = 200, .body = "the stored lead"},
+        {.status = 200, .body = leaf + " and more"},
+        {.status = 403, .body = "<Error><Code>AccessDenied</Code></Error>"},
+        {.status = 503, .body = ""}};
+    visiongw::testing::VisionService store([&](int index) { return replies.at(index); });
+    Job job = job_naming("s3://bucket/images/leaf.png", stored_);
+    job.file_url = store.url("/bucket/images/leaf.png?X-Amz-Signature=secret");
+    const std::string nowhere = dir_.file("no-root");
+
+    VerifiedImage image(job, nowhere);
+    char bytes[64] = {};
+    EXPECT_EQ(std::fread(bytes, 1, sizeof bytes, image.rewound()), leaf.size());
+    EXPECT_EQ(std::string(bytes), leaf);
+
+    for (const auto& [code, retryable] : std::vector<std::pair<std::string, bool>>{
+             {"file_mismatch", false},   // other bytes of the same size
+             {"file_mismatch", false},   // more bytes
+             {"file_missing", false},    // refused (expired URL)
+             {"file_missing", true}}) {  // the store is in trouble
+        const AnalysisError error = refusal(job, nowhere);
+        EXPECT_EQ(error.code(), code) << error.what();
+        EXPECT_EQ(error.retryable(), retryable) << error.what();
+        EXPECT_EQ(std::string(error.what()).find("secret"), std::string::npos) << error.what();
+    }
+    Job not_http = job;
+    not_http.file_url = "file:///etc/passwd";
+    EXPECT_EQ(refusal(not_http, nowhere).code(), "file_forbidden");
 }
 
 }  // namespace

@@ -30,10 +30,16 @@ sdk::JobRecord disease_job() {
     return record;
 }
 
+const sdk::StoredBlob kLocalBlob{.key = std::string(64, 'e') + ".webp",
+                                 .location = "/srv/files/ee/ee/x.webp",
+                                 .size = 123456789012u,
+                                 .deduplicated = false,
+                                 .url = {}};
+
 std::string message_text(const ReceivedUpload& upload,
-                         const std::map<std::string, sdk::ParamValue>& parameters) {
-    return protocol::encode_job_message(
-        job_message_of(disease_job(), upload, "/srv/files/ee/ee/x.webp", parameters));
+                         const std::map<std::string, sdk::ParamValue>& parameters,
+                         const sdk::StoredBlob& blob = kLocalBlob) {
+    return protocol::encode_job_message(job_message_of(disease_job(), upload, blob, parameters));
 }
 
 TEST(JobMessage, QueueMessageParsesBackToItsFields) {
@@ -62,7 +68,20 @@ TEST(JobMessage, WorkersDecodeTheJobAsTheGatewayKnewIt) {
         {"confidence_threshold", 0.25}, {"return_details", true}, {"custom_prompt", kAwkward}};
     const ReceivedUpload upload = webp_upload("leaf.webp");
     EXPECT_EQ(protocol::decode_job_message(message_text(upload, parameters)),
-              job_message_of(disease_job(), upload, "/srv/files/ee/ee/x.webp", parameters));
+              job_message_of(disease_job(), upload, kLocalBlob, parameters));
+}
+
+// A blob an object store holds travels as its location and a URL any host can fetch
+// (schema_version 2); a local one has no URL and stays schema_version 1 (above).
+TEST(JobMessage, AnObjectStoreBlobTravelsAsLocationAndUrl) {
+    sdk::StoredBlob blob = kLocalBlob;
+    blob.location = "s3://visiongw/images/" + blob.key;
+    blob.url = "https://s3.example/visiongw/images/" + blob.key + "?X-Amz-Signature=00";
+    auto message = parse_object(message_text(webp_upload("leaf.webp"), {}, blob));
+    EXPECT_EQ(message->getValue<int>("schema_version"), 2);
+    EXPECT_EQ(message->getValue<std::string>("file_path"), blob.location);
+    EXPECT_EQ(message->getValue<std::string>("file_url"), blob.url);
+    EXPECT_FALSE(parse_object(message_text(webp_upload("leaf.webp"), {}))->has("file_url"));
 }
 
 // A client's filename need not be UTF-8; the message must stay valid JSON for every worker.

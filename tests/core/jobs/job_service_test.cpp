@@ -41,7 +41,11 @@ private:
         sdk::StoredBlob commit(std::string_view sha256, std::string_view extension) override {
             const std::string key = std::string(sha256) + "." + std::string(extension);
             const bool deduplicated = !blobs_.insert(key).second;
-            return {key, "/files/" + key, 4, deduplicated};
+            return {.key = key,
+                    .location = "/files/" + key,
+                    .size = 4,
+                    .deduplicated = deduplicated,
+                    .url = {}};
         }
         void abort() noexcept override {}
 

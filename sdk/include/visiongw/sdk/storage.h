@@ -19,9 +19,13 @@ inline constexpr const char* kStorageKind = "storage";
 // A blob made visible by BlobWriter::commit.
 struct StoredBlob {
     std::string key;       // backend-relative name: "<sha256>.<extension>"
-    std::string location;  // what travels on the queue; an absolute path for local storage
+    std::string location;  // what travels on the queue as file_path; an absolute path for local
+                           // storage, s3://<bucket>/<key> for an object store
     std::uint64_t size = 0;
     bool deduplicated = false;  // an identical blob was already stored and is reused
+    // Where a worker on any host can GET the blob for as long as its job may wait (a presigned
+    // URL), sent as the job message's file_url; empty when the location is all a worker reads.
+    std::string url;
 };
 
 struct BlobStat {

@@ -1,5 +1,6 @@
 // The job message (gateway → worker) of sdk/PROTOCOL.md: what a worker needs to analyse one
-// image, which it reads from `file_path` (only the path travels, never the bytes).
+// image, which it reads from `file_path`, or from `file_url` when there is one (only where the
+// image is travels, never its bytes).
 #pragma once
 
 #include <cstdint>
@@ -33,7 +34,8 @@ using Parameters = std::map<std::string, ParameterValue>;
 struct JobMessage {
     std::string job_id;
     std::string analysis_type;
-    std::string file_path;
+    std::string file_path;  // a path on the gateway's disk, or s3://<bucket>/<key>
+    std::string file_url;   // where any host can GET the image (presigned); empty: read file_path
     std::string file_hash;  // lowercase hex SHA-256 of the file
     ImageMetadata metadata;
     Parameters parameters;
@@ -43,7 +45,8 @@ struct JobMessage {
 };
 
 // The message body: {"schema_version":1,"job_id":…,"analysis_type":…,"file_path":…,
-// "file_hash":…,"metadata":{…},"parameters":{…},"timestamp":…}, in this order, without spaces.
+// "file_hash":…,"metadata":{…},"parameters":{…},"timestamp":…}, in this order, without spaces;
+// with a file_url, schema_version is 2 and "file_url":… follows file_path.
 // Strings that are not UTF-8 have their bad bytes replaced by U+FFFD.
 std::string encode_job_message(const JobMessage& message);
 
@@ -51,9 +54,10 @@ std::string encode_job_message(const JobMessage& message);
 // same text.
 std::string encode_parameters(const Parameters& parameters);
 
-// Reads a job message body. Throws MalformedMessage when it is not a JSON object, has another
-// schema_version, or a field is missing, mistyped, or out of range: job_id, analysis_type,
-// file_path and file_hash must be non-empty strings, file_hash 64 lowercase hex digits,
+// Reads a job message body. Throws MalformedMessage when it is not a JSON object, has a
+// schema_version other than 1 or 2, or a field is missing, mistyped, or out of range: job_id,
+// analysis_type, file_path and file_hash must be non-empty strings, and so must file_url in
+// version 2 (version 1 has none), file_hash 64 lowercase hex digits,
 // metadata an object of the ImageMetadata fields (numbers whole and not negative), parameters
 // an object whose values are null, booleans, numbers or strings, timestamp a string.
 JobMessage decode_job_message(std::string_view body);

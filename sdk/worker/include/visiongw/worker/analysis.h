@@ -18,7 +18,8 @@ struct Job {
     std::string job_id;
     std::string request_id;  // the message's x-request-id header, may be empty
     std::string analysis_type;
-    std::string file_path;
+    std::string file_path;  // a path below the storage root, or s3://<bucket>/<key>
+    std::string file_url;   // where the image is fetched from when set (object storage)
     std::string file_hash;  // lowercase hex SHA-256
     std::uint64_t size_bytes = 0;
     Poco::JSON::Object::Ptr metadata;    // never null
