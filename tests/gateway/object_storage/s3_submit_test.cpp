@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "gateway_support.h"
 #include "object_store.h"
@@ -106,6 +107,44 @@ TEST_F(S3SubmitTest, AnEndpointKilledMidUploadAnswers503AndRollsEverythingBack) 
     EXPECT_EQ(ready.status, 503) << ready.body;
     EXPECT_NE(ready.body.find("bucket " + s3_bucket() + " at " + endpoint.url()), std::string::npos)
         << ready.body;
+}
+
+TEST_F(S3SubmitTest, StatsListTheBucketAndCleanupRemovesExpiredObjectsNoUnfinishedJobUses) {
+    GatewayProcess gateway(sections(s3_endpoint(), "file_ttl_seconds = 1\n"));
+    gateway.start();
+    auto submitted = [&](unsigned seed) {
+        const HttpAnswer answer = submit(gateway, leaf_form(make_png(20, 20, seed)));
+        EXPECT_EQ(answer.status, 202) << answer.body;
+        return parse_object(answer.body);
+    };
+    const auto finished = submitted(31);
+    const auto waiting = submitted(32);  // no worker: stays queued
+    const std::string finished_id = finished->getValue<std::string>("job_id");
+    publish_worker_event(gateway, R"({"schema_version":1,"job_id":")" + finished_id +
+                                      R"(","event":"completed","result":{}})");
+    ASSERT_TRUE(eventually(
+        [&] {
+            return parse_object(http_request(gateway.port(), "GET", job_path(finished_id)).body)
+                       ->getValue<std::string>("status") == "completed";
+        },
+        std::chrono::seconds(10)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2200));  // S3 times are whole seconds
+
+    const HttpAnswer stats = http_request(gateway.port(), "GET", "/api/v1/vision/files/stats");
+    ASSERT_EQ(stats.status, 200) << stats.body;
+    const auto backend = parse_object(stats.body)->getArray("backends")->getObject(0);
+    EXPECT_EQ(backend->getValue<std::string>("name"), "s3");
+    EXPECT_EQ(backend->getValue<int>("files"), 2) << stats.body;
+    EXPECT_EQ(backend->getValue<int>("expired_files"), 2) << stats.body;
+    EXPECT_TRUE(backend->isNull("free_bytes")) << stats.body;
+
+    const HttpAnswer cleanup = http_request(gateway.port(), "POST", "/api/v1/vision/files/cleanup");
+    ASSERT_EQ(cleanup.status, 200) << cleanup.body;
+    EXPECT_EQ(parse_object(cleanup.body)->getValue<int>("removed_files"), 1) << cleanup.body;
+    EXPECT_EQ(parse_object(cleanup.body)->getValue<int>("kept_files"), 1) << cleanup.body;
+    EXPECT_EQ(object_keys(prefix_),
+              std::vector<std::string>{
+                  prefix_ + waiting->getObject("file")->getValue<std::string>("sha256") + ".png"});
 }
 
 TEST_F(S3SubmitTest, CredentialsTheStoreRefusesStopStartNamingTheBucketAndTheErrorCode) {
