@@ -44,13 +44,20 @@ require_free_ports() {
   done
 }
 
-# write_config LEVEL FILE: the shipped ini with only the log level changed.
+# write_config LEVEL FILE: the shipped ini with only the log level changed; with
+# BENCH_STORAGE=s3 also `storage = s3`, no [local] section, and an [s3] section with the run's
+# key prefix and spool folder (BENCH_S3_PREFIX, BENCH_S3_SPOOL).
 write_config() {
-  awk -v level="$1" '
+  awk -v level="$1" -v storage="${BENCH_STORAGE:-local}" '
     /^\[/ { section = $0 }
     section == "[log]" && /^[[:space:]]*level[[:space:]]*=/ { print "level = " level; next }
+    storage == "s3" && section == "[plugins]" && /^[[:space:]]*storage[[:space:]]*=/ { print "storage = s3"; next }
+    storage == "s3" && section == "[local]" { next }
     { print }' "$VISIONGW_ROOT/etc/visiongw.ini" >"$2"
   grep -q '^level = ' "$2" || printf '\n[log]\nlevel = %s\n' "$1" >>"$2"
+  if [ "${BENCH_STORAGE:-local}" = s3 ]; then
+    printf '\n[s3]\nkey_prefix = %s\nspool_dir = %s\n' "$BENCH_S3_PREFIX" "$BENCH_S3_SPOOL" >>"$2"
+  fi
 }
 
 # start_gateway NAME [VAR=value...]: a gateway with a fresh storage folder $WORK/NAME-files,
