@@ -133,10 +133,11 @@ std::string S3Client::path_of(std::string_view key) const {
     return path;
 }
 
-std::unique_ptr<HTTPClientSession> S3Client::acquire() {
-    {
+std::unique_ptr<HTTPClientSession> S3Client::acquire(bool& reused, bool fresh) {
+    if (!fresh) {
         std::lock_guard<std::mutex> guard(mutex_);
-        if (!idle_.empty()) {
+        reused = !idle_.empty();
+        if (reused) {
             auto session = std::move(idle_.back());
             idle_.pop_back();
             return session;
@@ -191,16 +192,42 @@ S3Answer S3Client::send(const std::string& method, std::string_view key, const N
 
     const std::string action =
         method + " " + (key.empty() ? "/" : std::string(key)) + " on " + where();
-    std::unique_ptr<HTTPClientSession> session = acquire();
+    for (int attempt = 0;; ++attempt) {
+        bool reused = false;
+        std::unique_ptr<HTTPClientSession> session = acquire(reused, attempt > 0);
+        try {
+            return exchange(*session, request, method, action, payload,
+                            [&] { release(std::move(session)); });
+        } catch (const Poco::Exception& e) {
+            // An idle connection the store closed meanwhile fails at once: every request here
+            // is idempotent, so it goes once more on a new connection.
+            if (reused && attempt == 0 && rewind(payload))
+                continue;
+            throw sdk::Unavailable(action + ": " + e.displayText());
+        }
+    }
+}
+
+bool S3Client::rewind(const S3Payload* payload) {
+    if (payload == nullptr)
+        return true;
+    payload->stream.clear();
+    payload->stream.seekg(0);
+    return !payload->stream.fail();
+}
+
+S3Answer S3Client::exchange(HTTPClientSession& session, Poco::Net::HTTPRequest& request,
+                            const std::string& method, const std::string& action,
+                            const S3Payload* payload, const std::function<void()>& reusable) {
     try {
-        std::ostream& body = session->sendRequest(request);
+        std::ostream& body = session.sendRequest(request);
         if (payload) {
             Poco::StreamCopier::copyStream64(payload->stream, body, 64 * 1024);
             if (payload->stream.bad())
                 throw sdk::Error(action + ": the local copy of the upload could not be read");
         }
         Poco::Net::HTTPResponse response;
-        std::istream& in = session->receiveResponse(response);
+        std::istream& in = session.receiveResponse(response);
         S3Answer answer;
         answer.status = static_cast<int>(response.getStatus());
         answer.last_modified = response.get("Last-Modified", "");
@@ -214,12 +241,12 @@ S3Answer S3Client::send(const std::string& method, std::string_view key, const N
         // Swift's s3api sends its error document even after a HEAD: the connection of a HEAD
         // that failed holds stray bytes, so it is not reused.
         if (response.getKeepAlive() && (method != "HEAD" || answer.status < 300))
-            release(std::move(session));
+            reusable();
         return answer;
     } catch (const sdk::Error&) {
         throw;
-    } catch (const Poco::Exception& e) {
-        throw sdk::Unavailable(action + ": " + e.displayText());
+    } catch (const Poco::Exception&) {
+        throw;
     } catch (const std::exception& e) {
         throw sdk::Unavailable(action + ": " + e.what());
     }
@@ -228,26 +255,29 @@ S3Answer S3Client::send(const std::string& method, std::string_view key, const N
 std::unique_ptr<std::istream> S3Client::open(std::string_view key) {
     Poco::Net::HTTPRequest request = prepare("GET", key, {}, {}, kEmptySha256);
     const std::string action = "GET " + std::string(key) + " on " + where();
-    std::unique_ptr<HTTPClientSession> session = acquire();
-    try {
-        session->sendRequest(request);
-        Poco::Net::HTTPResponse response;
-        std::istream& in = session->receiveResponse(response);
-        if (response.getStatus() == Poco::Net::HTTPResponse::HTTP_NOT_FOUND)
-            return nullptr;
-        if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-            S3Answer answer;
-            answer.status = static_cast<int>(response.getStatus());
-            answer.body = read_bounded(in);
-            if (answer.status >= 500)
-                throw sdk::Unavailable(action + ": " + describe(answer));
-            throw sdk::Error(action + ": " + describe(answer));
+    for (int attempt = 0;; ++attempt) {
+        bool reused = false;
+        std::unique_ptr<HTTPClientSession> session = acquire(reused, attempt > 0);
+        try {
+            session->sendRequest(request);
+            Poco::Net::HTTPResponse response;
+            std::istream& in = session->receiveResponse(response);
+            if (response.getStatus() == Poco::Net::HTTPResponse::HTTP_NOT_FOUND)
+                return nullptr;
+            if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+                S3Answer answer;
+                answer.status = static_cast<int>(response.getStatus());
+                answer.body = read_bounded(in);
+                if (answer.status >= 500)
+                    throw sdk::Unavailable(action + ": " + describe(answer));
+                throw sdk::Error(action + ": " + describe(answer));
+            }
+            return std::make_unique<ObjectStream>(std::move(session), in);
+        } catch (const Poco::Exception& e) {
+            if (reused && attempt == 0)
+                continue;  // an idle connection the store closed meanwhile
+            throw sdk::Unavailable(action + ": " + e.displayText());
         }
-        return std::make_unique<ObjectStream>(std::move(session), in);
-    } catch (const sdk::Error&) {
-        throw;
-    } catch (const Poco::Exception& e) {
-        throw sdk::Unavailable(action + ": " + e.displayText());
     }
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <memory>
 #include <mutex>
@@ -71,7 +72,15 @@ public:
     static std::string describe(const S3Answer& answer);
 
 private:
-    std::unique_ptr<Poco::Net::HTTPClientSession> acquire();
+    // An idle session of the pool (`reused`) or, when there is none or `fresh`, a new one.
+    std::unique_ptr<Poco::Net::HTTPClientSession> acquire(bool& reused, bool fresh = false);
+    // One request and its answer on `session`; calls `reusable` when the session may go back
+    // to the pool. Throws Poco::Exception for a network failure, sdk errors otherwise.
+    S3Answer exchange(Poco::Net::HTTPClientSession& session, Poco::Net::HTTPRequest& request,
+                      const std::string& method, const std::string& action,
+                      const S3Payload* payload, const std::function<void()>& reusable);
+    // Puts the payload back at its start for a second attempt; false when it cannot be.
+    static bool rewind(const S3Payload* payload);
     void release(std::unique_ptr<Poco::Net::HTTPClientSession> session);
     std::string path_of(std::string_view key) const;
     // The request with host, x-amz-date, x-amz-content-sha256 and its Authorization.

@@ -62,6 +62,18 @@ protected:
         setg(buffer_, buffer_, buffer_ + count);
         return traits_type::to_int_type(buffer_[0]);
     }
+    // Only to the start (a PUT sent again on a new connection).
+    pos_type seekpos(pos_type position, std::ios_base::openmode) override {
+        if (position != 0)
+            return pos_type(off_type(-1));
+        offset_ = 0;
+        setg(nullptr, nullptr, nullptr);
+        return position;
+    }
+    pos_type seekoff(off_type offset, std::ios_base::seekdir direction,
+                     std::ios_base::openmode which) override {
+        return direction == std::ios_base::beg ? seekpos(offset, which) : pos_type(off_type(-1));
+    }
 
 private:
     int fd_;
@@ -163,6 +175,13 @@ void S3Storage::configure(const sdk::PluginConfig& config, sdk::PluginContext& c
         throw sdk::ConfigError(section + "spool_dir: cannot create folder " + spool_dir_.string() +
                                ": " + error.message());
     }
+    const int probe = ::open(spool_dir_.c_str(), O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+    if (probe < 0) {
+        throw sdk::ConfigError(section +
+                               "spool_dir: cannot create an unnamed file (O_TMPFILE) in " +
+                               spool_dir_.string() + ": " + errno_text(errno));
+    }
+    ::close(probe);
 }
 
 std::string S3Storage::bucket_problem() {

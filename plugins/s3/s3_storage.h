@@ -27,7 +27,7 @@ namespace visiongw::s3 {
 class S3Storage final : public sdk::StorageBackend {
 public:
     // Reads the options; throws sdk::ConfigError for an unusable endpoint, missing credentials
-    // or a spool folder that cannot be created.
+    // or a spool folder that cannot be created or cannot hold unnamed files.
     void configure(const sdk::PluginConfig& config, sdk::PluginContext& context) override;
     // Checks the bucket: throws sdk::ConfigError naming the bucket and the S3 error code when
     // the store refuses it (wrong credentials, no such bucket); an endpoint that does not

@@ -4,14 +4,22 @@
 
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 #include <gtest/gtest.h>
 
+#include <Poco/NullStream.h>
+
 #include <filesystem>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 #include "files.h"
@@ -250,10 +258,73 @@ TEST_F(S3StorageTest, APresignedUrlServesTheObjectToAPlainHttpClientAndNothingEl
     EXPECT_EQ(get(tampered).first, 403);
 }
 
-TEST(S3StorageConfig, RefusesMissingCredentialsAndEndpointsThatAreNotAnOrigin) {
+// An S3 endpoint that answers every request 200 with an empty listing, keeps a connection alive
+// and closes it after 100 ms of silence, as stores close idle connections.
+class ForgetfulEndpoint {
+public:
+    ForgetfulEndpoint()
+        : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)),
+          server_(new Factory, socket_, params()) {
+        server_.start();
+    }
+    ~ForgetfulEndpoint() { server_.stopAll(true); }
+    std::string url() const {
+        return "http://127.0.0.1:" + std::to_string(socket_.address().port());
+    }
+
+private:
+    class Handler final : public Poco::Net::HTTPRequestHandler {
+        void handleRequest(Poco::Net::HTTPServerRequest& request,
+                           Poco::Net::HTTPServerResponse& response) override {
+            Poco::NullOutputStream discard;
+            Poco::StreamCopier::copyStream(request.stream(), discard);
+            response.setKeepAlive(true);
+            response.setContentLength(0);
+            response.send();
+        }
+    };
+    class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+        Poco::Net::HTTPRequestHandler* createRequestHandler(
+            const Poco::Net::HTTPServerRequest&) override {
+            return new Handler;
+        }
+    };
+    static Poco::Net::HTTPServerParams::Ptr params() {
+        Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+        params->setKeepAlive(true);
+        params->setKeepAliveTimeout(Poco::Timespan(0, 100 * 1000));
+        return params;
+    }
+
+    Poco::Net::ServerSocket socket_;
+    Poco::Net::HTTPServer server_;
+};
+
+// A pooled connection the store closed while idle is replaced, not reported as an outage: the
+// request (a PUT with its body too) goes once more on a new connection.
+TEST(S3ClientPool, AConnectionTheStoreClosedWhileIdleIsReplaced) {
+    ForgetfulEndpoint endpoint;
+    S3Client client(S3Settings{.endpoint = endpoint.url(),
+                               .region = "us-east-1",
+                               .bucket = "b",
+                               .credentials = {"k", "s"},
+                               .timeout = std::chrono::milliseconds(2000)});
+    const std::string bytes = distinct_bytes(100000, 7);
+    for (int round = 0; round < 3; ++round) {
+        std::istringstream body(bytes);
+        const S3Payload payload{body, bytes.size(), sha256_hex(bytes)};
+        EXPECT_EQ(client.send("PUT", "key", {}, {}, &payload).status, 200) << round;
+        EXPECT_EQ(client.send("HEAD", "key").status, 200) << round;
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));  // the store hangs up
+        ASSERT_NE(client.open("key"), nullptr) << round;
+    }
+}
+
+TEST(S3StorageConfig, RefusesMissingCredentialsEndpointsThatAreNotAnOriginAndABadSpool) {
     DiscardingLog log;
     sdk::PluginContext context{log};
-    auto config = [](std::string endpoint, std::string key) {
+    auto config = [](std::string endpoint, std::string key,
+                     std::string spool = fs::temp_directory_path().string()) {
         return sdk::PluginConfig("s3", {{"endpoint", endpoint},
                                         {"region", std::string("us-east-1")},
                                         {"bucket", std::string("b")},
@@ -265,7 +336,7 @@ TEST(S3StorageConfig, RefusesMissingCredentialsAndEndpointsThatAreNotAnOrigin) {
                                         {"pool_size", std::int64_t{1}},
                                         {"presign_seconds", std::int64_t{3600}},
                                         {"file_ttl_seconds", std::int64_t{3600}},
-                                        {"spool_dir", fs::temp_directory_path().string()}});
+                                        {"spool_dir", spool}});
     };
     for (const auto& [endpoint, key, why] :
          std::vector<std::tuple<std::string, std::string, std::string>>{
@@ -280,6 +351,15 @@ TEST(S3StorageConfig, RefusesMissingCredentialsAndEndpointsThatAreNotAnOrigin) {
             EXPECT_NE(std::string(e.what()).find("[s3] "), std::string::npos) << e.what();
             EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
         }
+    }
+    S3Storage storage;  // /proc holds no files, named or not
+    try {
+        storage.configure(config("http://127.0.0.1:9", "k", "/proc"), context);
+        FAIL() << "a spool_dir without O_TMPFILE accepted";
+    } catch (const sdk::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("spool_dir: cannot create an unnamed file"),
+                  std::string::npos)
+            << e.what();
     }
 }
 
