@@ -2,7 +2,10 @@
 
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
+#include <Poco/URI.h>
 
+#include <algorithm>
+#include <charconv>
 #include <sstream>
 #include <thread>
 
@@ -91,6 +94,62 @@ void analyze(Gateway& gateway, HttpCall& call) {
 void get_job(Gateway& gateway, HttpCall& call) {
     call.job_id = canonical_job_id(call.path_params["job_id"]);
     send_json(call, 200, job_json(gateway.job_service.get(call.job_id, call.identity)));
+}
+
+// The job list's query (status, analysis_type, limit, cursor) as a JobQuery; throws JobError
+// invalid naming the parameter that is wrong.
+sdk::JobQuery job_query(Gateway& gateway, const HttpCall& call) {
+    constexpr std::size_t kDefaultLimit = 50, kMaxLimit = 200;
+    sdk::JobQuery query;
+    query.limit = kDefaultLimit;
+    auto invalid = [](const std::string& message) {
+        return JobError(JobErrorKind::invalid, "invalid_field", message);
+    };
+    for (const auto& [name, value] : Poco::URI(call.request.getURI()).getQueryParameters()) {
+        if (name == "status") {
+            query.status = sdk::parse_job_status(value);
+            if (!query.status) {
+                throw invalid(
+                    "status must be queued, processing, completed, failed or "
+                    "cancelled, got '" +
+                    value.substr(0, 40) + "'");
+            }
+        } else if (name == "analysis_type") {
+            const auto types = gateway.job_service.analysis_types();
+            if (std::find(types.begin(), types.end(), value) == types.end()) {
+                std::string known;
+                for (const auto& type : types)
+                    known += (known.empty() ? "" : ", ") + type;
+                throw JobError(JobErrorKind::invalid, "unknown_analysis_type",
+                               "analysis_type '" + value.substr(0, 64) +
+                                   "' is not known; known types: " + known);
+            }
+            query.analysis_type = value;
+        } else if (name == "limit") {
+            std::size_t limit = 0;
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+            if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
+                limit < 1 || limit > kMaxLimit) {
+                throw invalid("limit must be a whole number from 1 to " +
+                              std::to_string(kMaxLimit) + ", got '" + value.substr(0, 40) + "'");
+            }
+            query.limit = limit;
+        } else if (name == "cursor") {
+            auto position = decode_cursor(value);
+            if (!position) {
+                throw JobError(JobErrorKind::invalid, "invalid_cursor",
+                               "cursor is not one this gateway handed out; start again without "
+                               "it");
+            }
+            query.after = *position;
+        }
+    }
+    return query;
+}
+
+void list_jobs(Gateway& gateway, HttpCall& call) {
+    sdk::JobQuery query = job_query(gateway, call);
+    send_json(call, 200, job_list_json(gateway.job_service.list(std::move(query), call.identity)));
 }
 
 void cancel_job(Gateway& gateway, HttpCall& call) {
@@ -188,6 +247,7 @@ constexpr RouteEntry kRoutes[] = {
     {"GET", "/health/metrics", RouteAccess::open, metrics},
     {"GET", "/openapi.json", RouteAccess::open, openapi},
     {"POST", "/api/v1/vision/analyze", RouteAccess::submit, analyze, RouteBody::image_upload},
+    {"GET", "/api/v1/vision/jobs", RouteAccess::read, list_jobs},
     {"GET", "/api/v1/vision/jobs/{job_id}", RouteAccess::read, get_job},
     {"GET", "/api/v1/vision/jobs/{job_id}/events", RouteAccess::read, job_events},
     {"DELETE", "/api/v1/vision/jobs/{job_id}/cancel", RouteAccess::read, cancel_job},

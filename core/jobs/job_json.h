@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "jobs/upload.h"
@@ -21,5 +22,17 @@ std::string file_json(const ReceivedUpload& upload, bool deduplicated);
 
 // GET /jobs/{id} answer.
 std::string job_json(const sdk::JobRecord& record);
+
+// A job as the job list shows it: job_json() with `result_summary` (the result's `summary`
+// text, when it is an object that has one, else null) in place of `result`.
+std::string job_list_item_json(const sdk::JobRecord& record);
+
+// GET /jobs answer: {"jobs": [...], "next_cursor": cursor or null}.
+std::string job_list_json(const sdk::JobPage& page);
+
+// The API's cursor of a store's listing position (base64url, no padding), and back: nullopt
+// for text that is not such a cursor.
+std::string encode_cursor(const std::string& position);
+std::optional<std::string> decode_cursor(const std::string& cursor);
 
 }  // namespace visiongw::core
