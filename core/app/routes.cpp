@@ -152,6 +152,10 @@ void list_jobs(Gateway& gateway, HttpCall& call) {
     send_json(call, 200, job_list_json(gateway.job_service.list(std::move(query), call.identity)));
 }
 
+void analysis_types(Gateway& gateway, HttpCall& call) {
+    send_json(call, 200, analysis_types_json(gateway.plugins.validators()));
+}
+
 void cancel_job(Gateway& gateway, HttpCall& call) {
     call.job_id = canonical_job_id(call.path_params["job_id"]);
     send_json(call, 200,
@@ -247,6 +251,7 @@ constexpr RouteEntry kRoutes[] = {
     {"GET", "/health/metrics", RouteAccess::open, metrics},
     {"GET", "/openapi.json", RouteAccess::open, openapi},
     {"POST", "/api/v1/vision/analyze", RouteAccess::submit, analyze, RouteBody::image_upload},
+    {"GET", "/api/v1/vision/analysis-types", RouteAccess::read, analysis_types},
     {"GET", "/api/v1/vision/jobs", RouteAccess::read, list_jobs},
     {"GET", "/api/v1/vision/jobs/{job_id}", RouteAccess::read, get_job},
     {"GET", "/api/v1/vision/jobs/{job_id}/events", RouteAccess::read, job_events},

@@ -13,6 +13,7 @@
 
 #include "ops/json_text.h"
 #include "visiongw/protocol/job_message.h"
+#include "visiongw/protocol/json_text.h"
 
 namespace visiongw::core {
 namespace {
@@ -109,6 +110,55 @@ std::string job_list_json(const sdk::JobPage& page) {
     out += "],\"next_cursor\":";
     out += page.next.empty() ? "null" : json_quote(encode_cursor(page.next));
     out += "}";
+    return out;
+}
+
+// One parameter of an analysis type: name, type, limits, default and description.
+void append_parameter_spec(std::string& out, const sdk::ParameterSpec& spec) {
+    out += "{\"name\":" + json_quote(spec.name);
+    switch (spec.type) {
+        case sdk::ParamType::number:
+            out += ",\"type\":\"number\",\"minimum\":";
+            protocol::append_json_number(out, spec.min);
+            out += ",\"maximum\":";
+            protocol::append_json_number(out, spec.max);
+            break;
+        case sdk::ParamType::boolean:
+            out += ",\"type\":\"boolean\"";
+            break;
+        case sdk::ParamType::text:
+            out += ",\"type\":\"text\",\"max_length\":" + std::to_string(spec.max_length);
+            break;
+    }
+    out += ",\"default\":";
+    if (const auto* flag = std::get_if<bool>(&spec.default_value))
+        out += *flag ? "true" : "false";
+    else if (const auto* number = std::get_if<double>(&spec.default_value))
+        protocol::append_json_number(out, *number);
+    else if (const auto* text = std::get_if<std::string>(&spec.default_value))
+        out += json_quote(*text);
+    else
+        out += "null";
+    out += ",\"description\":" + json_quote(spec.description) + "}";
+}
+
+std::string analysis_types_json(
+    const std::map<std::string, std::shared_ptr<sdk::AnalysisValidator>>& validators) {
+    std::string out = "{\"analysis_types\":[";
+    const char* type_separator = "";
+    for (const auto& [name, validator] : validators) {
+        out += type_separator;
+        type_separator = ",";
+        out += "{\"name\":" + json_quote(name) + ",\"parameters\":[";
+        const char* separator = "";
+        for (const sdk::ParameterSpec& spec : validator->parameters()) {
+            out += separator;
+            separator = ",";
+            append_parameter_spec(out, spec);
+        }
+        out += "]}";
+    }
+    out += "]}";
     return out;
 }
 

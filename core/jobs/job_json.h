@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -29,6 +30,10 @@ std::string job_list_item_json(const sdk::JobRecord& record);
 
 // GET /jobs answer: {"jobs": [...], "next_cursor": cursor or null}.
 std::string job_list_json(const sdk::JobPage& page);
+
+// GET /analysis-types answer: each validator's type and the parameters() it declares.
+std::string analysis_types_json(
+    const std::map<std::string, std::shared_ptr<sdk::AnalysisValidator>>& validators);
 
 // The API's cursor of a store's listing position (base64url, no padding), and back: nullopt
 // for text that is not such a cursor.

@@ -91,5 +91,57 @@ TEST(JobJson, CursorsRoundTripAndAnythingElseIsRefused) {
         EXPECT_EQ(decode_cursor(cursor), std::nullopt) << cursor;
 }
 
+// An analysis type declaring one parameter of each type.
+class ThreeParameterValidator : public sdk::AnalysisValidator {
+public:
+    std::string analysis_type() const override { return "weeds"; }
+    std::vector<sdk::ParameterSpec> parameters() const override {
+        return {{.name = "threshold",
+                 .type = sdk::ParamType::number,
+                 .default_value = 0.25,
+                 .min = 0,
+                 .max = 1,
+                 .description = "how sure"},
+                {.name = "details",
+                 .type = sdk::ParamType::boolean,
+                 .default_value = true,
+                 .description = "more"},
+                {.name = "prompt",
+                 .type = sdk::ParamType::text,
+                 .default_value = {},
+                 .max_length = 80,
+                 .description = kAwkward}};
+    }
+    sdk::ValidatedParameters validate(const std::map<std::string, std::string>&) const override {
+        return {};
+    }
+    void configure(const sdk::PluginConfig&, sdk::PluginContext&) override {}
+    sdk::Health health() override { return {true, "static"}; }
+};
+
+TEST(JobJson, AnalysisTypesListEachParameterWithItsLimitsAndDefault) {
+    auto answer =
+        parse_object(analysis_types_json({{"weeds", std::make_shared<ThreeParameterValidator>()}}));
+    auto types = answer->getArray("analysis_types");
+    ASSERT_EQ(types->size(), 1u);
+    EXPECT_EQ(types->getObject(0)->getValue<std::string>("name"), "weeds");
+    auto parameters = types->getObject(0)->getArray("parameters");
+    ASSERT_EQ(parameters->size(), 3u);
+    auto threshold = parameters->getObject(0);
+    EXPECT_EQ(threshold->getValue<std::string>("type"), "number");
+    EXPECT_EQ(threshold->getValue<double>("minimum"), 0);
+    EXPECT_EQ(threshold->getValue<double>("maximum"), 1);
+    EXPECT_EQ(threshold->getValue<double>("default"), 0.25);
+    EXPECT_EQ(threshold->getValue<std::string>("description"), "how sure");
+    auto details = parameters->getObject(1);
+    EXPECT_EQ(details->getValue<std::string>("type"), "boolean");
+    EXPECT_TRUE(details->getValue<bool>("default"));
+    auto prompt = parameters->getObject(2);
+    EXPECT_EQ(prompt->getValue<std::string>("type"), "text");
+    EXPECT_EQ(prompt->getValue<int>("max_length"), 80);
+    EXPECT_TRUE(prompt->isNull("default"));
+    EXPECT_EQ(prompt->getValue<std::string>("description"), kAwkward);
+}
+
 }  // namespace
 }  // namespace visiongw::core
