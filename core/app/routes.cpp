@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "app/openapi_document.h"
+#include "http/http_error.h"
 #include "http/json_answer.h"
 #include "jobs/job_error.h"
 #include "jobs/job_id.h"
@@ -69,6 +70,35 @@ void metrics(Gateway& gateway, HttpCall& call) {
 
 void openapi(Gateway&, HttpCall& call) {
     send_json(call, 200, std::string(kOpenApiDocument));
+}
+
+// A file of the web console, with headers that keep the page to its own origin's resources.
+void send_console_file(Gateway& gateway, HttpCall& call, const std::string& name) {
+    const ConsoleFile* file = gateway.console.find(name);
+    if (file == nullptr) {
+        throw HttpError(404, "not_found",
+                        gateway.console.empty()
+                            ? std::string("the web console is not installed (see [gateway] "
+                                          "console_dir)")
+                            : "no console file " + name.substr(0, 100));
+    }
+    auto& response = call.response;
+    response.setContentType(file->content_type);
+    response.set("Cache-Control", "no-cache");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' blob: data:; base-uri 'none'; "
+                 "form-action 'none'; frame-ancestors 'none'");
+    response.setContentLength(static_cast<std::streamsize>(file->bytes.size()));
+    response.sendBuffer(file->bytes.data(), file->bytes.size());
+}
+
+void console_index(Gateway& gateway, HttpCall& call) {
+    send_console_file(gateway, call, "index.html");
+}
+
+void console_file(Gateway& gateway, HttpCall& call) {
+    send_console_file(gateway, call, call.path_params["file"]);
 }
 
 void analyze(Gateway& gateway, HttpCall& call) {
@@ -246,6 +276,8 @@ void file_cleanup(Gateway& gateway, HttpCall& call) {
 }
 
 constexpr RouteEntry kRoutes[] = {
+    {"GET", "/", RouteAccess::open, console_index},
+    {"GET", "/console/{file}", RouteAccess::open, console_file},
     {"GET", "/health", RouteAccess::open, health},
     {"GET", "/health/ready", RouteAccess::open, ready},
     {"GET", "/health/metrics", RouteAccess::open, metrics},
