@@ -418,7 +418,7 @@ async function loadOperator() {
     $('ready-state').textContent = ready.status === 'ready' ? 'Ready: every dependency answers.' : 'Not ready: a dependency is down.';
     $('ready-rows').replaceChildren(...Object.entries(ready.checks).map(([name, check]) => el('tr', {},
       el('th', { scope: 'row', text: name }), el('td', {}, el('span', { class: 'status ' + (check.status === 'up' ? 'completed' : 'failed'), text: check.status })),
-      el('td', { text: check.latency_ms + ' ms' }), el('td', { text: check.detail }))));
+      el('td', { text: Number(check.latency_ms).toFixed(2) + ' ms' }), el('td', { text: check.detail }))));
   } catch (error) {
     errors.push('Readiness: ' + error.message);
   }
