@@ -10,7 +10,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "gateway_process.h"
+#include "gateway_support.h"
 #include "processes.h"
 #include "worker_process.h"
 
@@ -30,7 +30,9 @@ TEST(ConsoleInABrowser, SubmitFollowRejectCancelAuthListAndOperatorView) {
     ASSERT_TRUE(std::filesystem::exists("/usr/bin/chromium"))
         << "Debian's chromium is missing: scripts/test installs it";
 
-    GatewayProcess open_gateway;
+    // Images up to 100 kB: the page's 13 KiB leaf passes, its 150 kB file gets the 413.
+    GatewayProcess open_gateway(
+        std::map<std::string, std::string>{{"upload", "max_file_size = 100000\n"}});
     open_gateway.start();
     const auto open_dir = std::filesystem::path(open_gateway.ini_path()).parent_path();
     WorkerProcess worker(open_gateway.ini_path(), (open_dir / "worker.log").string());
@@ -45,11 +47,20 @@ TEST(ConsoleInABrowser, SubmitFollowRejectCancelAuthListAndOperatorView) {
         keys << hash << " farm-a client\n";
     }
     guarded.start();
+    // A job whose result is not the builtin analyzer's: the page shows it as formatted JSON.
+    HttpAnswer other = post_form(guarded.port(), kAnalyzePath, leaf_form(make_png(8, 8, 77)),
+                                 {{"Authorization", std::string("Bearer ") + kApiKey}});
+    ASSERT_EQ(other.status, 202) << other.body;
+    const std::string other_job = parse_object(other.body)->getValue<std::string>("job_id");
+    publish_worker_event(guarded, R"({"schema_version":1,"job_id":")" + other_job +
+                                      R"(","event":"completed","result":{"labels":["aphid"],)"
+                                      R"("confidence":0.91}})");
 
     const std::string shots = build_dir() + "/browser-screenshots";
     const std::string command = "OPEN_URL=" + url_of(open_gateway) +
                                 " AUTH_URL=" + url_of(guarded) + " API_KEY=" + kApiKey +
-                                " SHOTS_DIR=" + shots + " node " + script.string() + " 2>&1";
+                                " OTHER_RESULT_JOB=" + other_job + " SHOTS_DIR=" + shots +
+                                " node " + script.string() + " 2>&1";
     std::string output;
     FILE* run = ::popen(command.c_str(), "r");
     ASSERT_NE(run, nullptr);

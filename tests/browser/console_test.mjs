@@ -1,7 +1,8 @@
 // The web console in a real browser: Debian's chromium driven by puppeteer-core, against two
 // gateways the harness (console_browser_test.cpp) started: OPEN_URL without API keys and with a
-// reference worker, AUTH_URL with API keys (API_KEY, role client) and no worker, so its jobs
-// stay queued. One browser for the whole run; screenshots go to SHOTS_DIR.
+// reference worker (images up to 100 kB), AUTH_URL with API keys (API_KEY, role client) and no worker, so its jobs
+// stay queued, but for OTHER_RESULT_JOB, completed with a result of another shape than the
+// builtin analyzer's. One browser for the whole run; screenshots go to SHOTS_DIR.
 // Exits 0 when every check passed; prints each step as it goes.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +10,9 @@ import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import puppeteer from 'puppeteer-core';
 
-const { OPEN_URL, AUTH_URL, API_KEY, SHOTS_DIR } = process.env;
-if (!OPEN_URL || !AUTH_URL || !API_KEY || !SHOTS_DIR) {
-  console.error('console_test.mjs needs OPEN_URL, AUTH_URL, API_KEY and SHOTS_DIR');
+const { OPEN_URL, AUTH_URL, API_KEY, OTHER_RESULT_JOB, SHOTS_DIR } = process.env;
+if (!OPEN_URL || !AUTH_URL || !API_KEY || !OTHER_RESULT_JOB || !SHOTS_DIR) {
+  console.error('console_test.mjs needs OPEN_URL, AUTH_URL, API_KEY, OTHER_RESULT_JOB and SHOTS_DIR');
   process.exit(2);
 }
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -70,6 +71,8 @@ function leafPng(seed) {
 }
 const leafPath = join(scratch, 'leaf.png');
 writeFileSync(leafPath, leafPng(1));
+const bigPath = join(scratch, 'big.png');
+writeFileSync(bigPath, Buffer.concat([leafPng(2), Buffer.alloc(150000)]));
 const pdfPath = join(scratch, 'report.jpg');
 writeFileSync(pdfPath, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
@@ -147,6 +150,10 @@ try {
   await waitForText(page, '#submit-error', 'not an image the gateway accepts');
   check((await text(page, '#submit-error')).length > 45, 'a PDF named .jpg shows the 415 message: ' + await text(page, '#submit-error'));
 
+  await submitThroughPage(page, bigPath);
+  await waitForText(page, '#submit-error', 'The image is too large.');
+  check(true, 'an image over the limit shows the 413 message: ' + await text(page, '#submit-error'));
+
   await page.evaluate(() => { location.hash = 'operator'; });
   await page.waitForSelector('#ready-rows tr');
   await waitForText(page, '#storage', 'Files');
@@ -181,13 +188,24 @@ try {
   await waitForText(phone, '#job-status', 'cancelled');
   check(true, 'a queued job (no worker) is cancelled from the page');
 
+  await phone.evaluate((id) => { location.hash = 'job/' + id; }, OTHER_RESULT_JOB);
+  await waitForText(phone, '#job-status', 'completed');
+  await phone.waitForSelector('#job-result pre.json');
+  const shown = JSON.parse(await text(phone, '#job-result pre.json'));
+  check(shown.labels[0] === 'aphid' && shown.confidence === 0.91 && (await text(phone, '#job-result pre.json')).includes('\n  '),
+    'a result of another shape is shown as formatted JSON');
+
+  await phone.evaluate(() => { location.hash = 'operator'; });
+  await waitForText(phone, '#operator-error', 'not allowed');
+  check(true, 'the operator view with a client key shows the 403 message: ' + await text(phone, '#operator-error'));
+
   const form = () => {
     const body = new FormData();
     body.append('analysis_type', 'pest');
     body.append('image', new Blob([leafPng(Math.random() * 1000)], { type: 'image/png' }), 'leaf.png');
     return body;
   };
-  for (let i = 0; i < 59; i++) {
+  for (let i = 0; i < 58; i++) { // with the cancelled job and OTHER_RESULT_JOB: 60
     const answer = await fetch(AUTH_URL + '/api/v1/vision/analyze', { method: 'POST', headers: { Authorization: 'Bearer ' + API_KEY }, body: form() });
     if (answer.status !== 202) throw new Error('seeding job ' + i + ': ' + answer.status + ' ' + await answer.text());
   }
