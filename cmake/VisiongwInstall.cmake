@@ -17,6 +17,9 @@ get_target_property(visiongw_default_plugins visiongw_plugins MANUALLY_ADDED_DEP
 install(TARGETS ${visiongw_default_plugins}
   LIBRARY DESTINATION ${VISIONGW_INSTALL_PLUGIN_DIR} COMPONENT gateway)
 
+install(FILES ${VISIONGW_CONSOLE_FILES} DESTINATION ${VISIONGW_INSTALL_CONSOLE_DIR}
+  COMPONENT gateway)
+
 # Man pages from each program's --help (help2man), gzipped as Debian wants them.
 find_program(VISIONGW_HELP2MAN help2man REQUIRED)
 set(visiongw_man_name_visiongw "API gateway for image-analysis jobs")

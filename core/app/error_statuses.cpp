@@ -18,6 +18,7 @@ constexpr ErrorStatus kErrorStatuses[] = {
     {JobErrorKind::conflict, 409},          {JobErrorKind::too_large, 413},
     {JobErrorKind::unsupported_media, 415}, {JobErrorKind::rejected, 422},
     {JobErrorKind::unavailable, 503},       {JobErrorKind::storage_full, 507},
+    {JobErrorKind::unsupported, 501},
 };
 
 }  // namespace

@@ -43,6 +43,7 @@ Gateway::Gateway(GatewaySettings s, JsonLog& log, MetricsRegistry& registry, Plu
                       }}),
       janitor(plugins.storage(), job_service),
       readiness(plugins, settings.vision_service_url,
-                std::chrono::milliseconds(settings.readiness_cache_ms)) {}
+                std::chrono::milliseconds(settings.readiness_cache_ms)),
+      console(settings.console_dir) {}
 
 }  // namespace visiongw::core

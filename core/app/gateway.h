@@ -5,6 +5,7 @@
 #include <atomic>
 #include <optional>
 
+#include "app/console_files.h"
 #include "app/gateway_metrics.h"
 #include "app/plugin_set.h"
 #include "app/readiness.h"
@@ -33,6 +34,7 @@ struct Gateway {
     JobService job_service;
     Janitor janitor;
     Readiness readiness;
+    ConsoleFiles console;
     std::atomic<int> event_streams{0};
     std::atomic<bool> stopping{false};
 };

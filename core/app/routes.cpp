@@ -2,11 +2,15 @@
 
 #include <Poco/DateTimeFormatter.h>
 #include <Poco/Timestamp.h>
+#include <Poco/URI.h>
 
+#include <algorithm>
+#include <charconv>
 #include <sstream>
 #include <thread>
 
 #include "app/openapi_document.h"
+#include "http/http_error.h"
 #include "http/json_answer.h"
 #include "jobs/job_error.h"
 #include "jobs/job_id.h"
@@ -68,6 +72,35 @@ void openapi(Gateway&, HttpCall& call) {
     send_json(call, 200, std::string(kOpenApiDocument));
 }
 
+// A file of the web console, with headers that keep the page to its own origin's resources.
+void send_console_file(Gateway& gateway, HttpCall& call, const std::string& name) {
+    const ConsoleFile* file = gateway.console.find(name);
+    if (file == nullptr) {
+        throw HttpError(404, "not_found",
+                        gateway.console.empty()
+                            ? std::string("the web console is not installed (see [gateway] "
+                                          "console_dir)")
+                            : "no console file " + name.substr(0, 100));
+    }
+    auto& response = call.response;
+    response.setContentType(file->content_type);
+    response.set("Cache-Control", "no-cache");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.set("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' blob: data:; base-uri 'none'; "
+                 "form-action 'none'; frame-ancestors 'none'");
+    response.setContentLength(static_cast<std::streamsize>(file->bytes.size()));
+    response.sendBuffer(file->bytes.data(), file->bytes.size());
+}
+
+void console_index(Gateway& gateway, HttpCall& call) {
+    send_console_file(gateway, call, "index.html");
+}
+
+void console_file(Gateway& gateway, HttpCall& call) {
+    send_console_file(gateway, call, call.path_params["file"]);
+}
+
 void analyze(Gateway& gateway, HttpCall& call) {
     std::string boundary = multipart_boundary(call.request.getContentType());
     std::optional<std::uint64_t> declared_length;
@@ -91,6 +124,66 @@ void analyze(Gateway& gateway, HttpCall& call) {
 void get_job(Gateway& gateway, HttpCall& call) {
     call.job_id = canonical_job_id(call.path_params["job_id"]);
     send_json(call, 200, job_json(gateway.job_service.get(call.job_id, call.identity)));
+}
+
+// The job list's query (status, analysis_type, limit, cursor) as a JobQuery; throws JobError
+// invalid naming the parameter that is wrong.
+sdk::JobQuery job_query(Gateway& gateway, const HttpCall& call) {
+    constexpr std::size_t kDefaultLimit = 50, kMaxLimit = 200;
+    sdk::JobQuery query;
+    query.limit = kDefaultLimit;
+    auto invalid = [](const std::string& message) {
+        return JobError(JobErrorKind::invalid, "invalid_field", message);
+    };
+    for (const auto& [name, value] : Poco::URI(call.request.getURI()).getQueryParameters()) {
+        if (name == "status") {
+            query.status = sdk::parse_job_status(value);
+            if (!query.status) {
+                throw invalid(
+                    "status must be queued, processing, completed, failed or "
+                    "cancelled, got '" +
+                    value.substr(0, 40) + "'");
+            }
+        } else if (name == "analysis_type") {
+            const auto types = gateway.job_service.analysis_types();
+            if (std::find(types.begin(), types.end(), value) == types.end()) {
+                std::string known;
+                for (const auto& type : types)
+                    known += (known.empty() ? "" : ", ") + type;
+                throw JobError(JobErrorKind::invalid, "unknown_analysis_type",
+                               "analysis_type '" + value.substr(0, 64) +
+                                   "' is not known; known types: " + known);
+            }
+            query.analysis_type = value;
+        } else if (name == "limit") {
+            std::size_t limit = 0;
+            auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), limit);
+            if (value.empty() || ec != std::errc() || end != value.data() + value.size() ||
+                limit < 1 || limit > kMaxLimit) {
+                throw invalid("limit must be a whole number from 1 to " +
+                              std::to_string(kMaxLimit) + ", got '" + value.substr(0, 40) + "'");
+            }
+            query.limit = limit;
+        } else if (name == "cursor") {
+            auto position = decode_cursor(value);
+            if (!position) {
+                throw JobError(JobErrorKind::invalid, "invalid_cursor",
+                               "cursor is not one this gateway handed out; start again without "
+                               "it");
+            }
+            query.after = *position;
+        }
+    }
+    return query;
+}
+
+void list_jobs(Gateway& gateway, HttpCall& call) {
+    sdk::JobQuery query = job_query(gateway, call);
+    send_json(call, 200, job_list_json(gateway.job_service.list(std::move(query), call.identity)));
+}
+
+void analysis_types(Gateway& gateway, HttpCall& call) {
+    send_json(call, 200, analysis_types_json(gateway.plugins.validators()));
 }
 
 void cancel_job(Gateway& gateway, HttpCall& call) {
@@ -183,11 +276,15 @@ void file_cleanup(Gateway& gateway, HttpCall& call) {
 }
 
 constexpr RouteEntry kRoutes[] = {
+    {"GET", "/", RouteAccess::open, console_index},
+    {"GET", "/console/{file}", RouteAccess::open, console_file},
     {"GET", "/health", RouteAccess::open, health},
     {"GET", "/health/ready", RouteAccess::open, ready},
     {"GET", "/health/metrics", RouteAccess::open, metrics},
     {"GET", "/openapi.json", RouteAccess::open, openapi},
     {"POST", "/api/v1/vision/analyze", RouteAccess::submit, analyze, RouteBody::image_upload},
+    {"GET", "/api/v1/vision/analysis-types", RouteAccess::read, analysis_types},
+    {"GET", "/api/v1/vision/jobs", RouteAccess::read, list_jobs},
     {"GET", "/api/v1/vision/jobs/{job_id}", RouteAccess::read, get_job},
     {"GET", "/api/v1/vision/jobs/{job_id}/events", RouteAccess::read, job_events},
     {"DELETE", "/api/v1/vision/jobs/{job_id}/cancel", RouteAccess::read, cancel_job},

@@ -92,6 +92,11 @@ constexpr visiongw_option kGateway[] = {
      .default_value = "",
      .description = "browser origins allowed to call the API (CORS), comma separated, e.g. "
                     "https://app.example.com; * allows any; empty: none"},
+    {.name = "console_dir",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = VISIONGW_DEFAULT_CONSOLE_DIR,
+     .description = "folder of the web console's files, served at /; relative to the visiongw "
+                    "executable; empty: no console"},
 };
 
 // The defaults name the plugins this build ships (set by plugins/CMakeLists.txt), so the core
@@ -355,6 +360,8 @@ GatewaySettings read_gateway_settings(const IniDocument& document,
                            origin + "'");
         }
     }
+
+    s.console_dir = resolve(executable_dir, gateway.get_string("console_dir"));
 
     auto plugins = section("plugins");
     s.plugin_dir = resolve(executable_dir, plugins.get_string("dir"));

@@ -40,6 +40,7 @@ struct GatewaySettings {
     int shutdown_grace_seconds = 20;
     int max_event_streams = 32;
     std::vector<std::string> cors_origins;  // empty: no CORS; {"*"}: any origin
+    std::string console_dir;                // empty: no console
 
     std::string plugin_dir;
     std::string storage_plugin;

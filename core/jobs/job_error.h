@@ -18,6 +18,7 @@ enum class JobErrorKind {
     rejected,           // an image the policy refuses (dimensions, pixels, a bomb)
     unavailable,        // a dependency is down; the same request may succeed later
     storage_full,       // the storage has no room for the image
+    unsupported,        // the configured plugins cannot do what was asked
 };
 
 // A refusal or failure of a job use case: its kind, the API's error code (e.g.

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "jobs/upload.h"
@@ -21,5 +23,21 @@ std::string file_json(const ReceivedUpload& upload, bool deduplicated);
 
 // GET /jobs/{id} answer.
 std::string job_json(const sdk::JobRecord& record);
+
+// A job as the job list shows it: job_json() with `result_summary` (the result's `summary`
+// text, when it is an object that has one, else null) in place of `result`.
+std::string job_list_item_json(const sdk::JobRecord& record);
+
+// GET /jobs answer: {"jobs": [...], "next_cursor": cursor or null}.
+std::string job_list_json(const sdk::JobPage& page);
+
+// GET /analysis-types answer: each validator's type and the parameters() it declares.
+std::string analysis_types_json(
+    const std::map<std::string, std::shared_ptr<sdk::AnalysisValidator>>& validators);
+
+// The API's cursor of a store's listing position (base64url, no padding), and back: nullopt
+// for text that is not such a cursor.
+std::string encode_cursor(const std::string& position);
+std::optional<std::string> decode_cursor(const std::string& cursor);
 
 }  // namespace visiongw::core

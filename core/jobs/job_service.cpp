@@ -172,6 +172,23 @@ sdk::JobRecord JobService::get(const std::string& id, const Identity& who) {
     return *record;
 }
 
+sdk::JobPage JobService::list(sdk::JobQuery query, const Identity& who) {
+    auto* lister = dynamic_cast<sdk::JobLister*>(&plugins_.job_store);
+    if (lister == nullptr) {
+        throw JobError(JobErrorKind::unsupported, "not_implemented",
+                       "the job store plugin cannot list jobs");
+    }
+    query.tenant = who.tenant;
+    try {
+        return lister->list(query);
+    } catch (const sdk::InvalidCursor& e) {
+        throw JobError(JobErrorKind::invalid, "invalid_cursor",
+                       std::string("cursor is not one this gateway handed out: ") + e.what());
+    } catch (const sdk::Unavailable& e) {
+        throw unavailable(std::string("job store unavailable: ") + e.what());
+    }
+}
+
 sdk::JobRecord JobService::cancel(const std::string& id, const Identity& who,
                                   const std::string& request_id) {
     sdk::JobRecord current = get(id, who);

@@ -78,6 +78,10 @@ public:
     // conflict (a finished job) or unavailable.
     sdk::JobRecord cancel(const std::string& id, const Identity& who,
                           const std::string& request_id);
+    // The caller's jobs per `query`, whose tenant is set to the caller's. Throws JobError
+    // invalid (invalid_cursor: a position the store did not hand out), unsupported (the job
+    // store plugin cannot list) or unavailable.
+    sdk::JobPage list(sdk::JobQuery query, const Identity& who);
     void on_worker_event(std::string_view json) override;
 
     // Removes `key` when no unfinished job references it; false when it stays. With

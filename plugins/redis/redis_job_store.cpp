@@ -23,11 +23,37 @@ local function is_final(status)
 end
 )lua";
 
-// KEYS: job hash[, file set]. ARGV: ttl, job id, field, value, ...
+// The listing indexes a job is in: any, by its status, by its type, by both (see the class
+// comment). Positions 2 and 4 depend on the status.
+constexpr const char* kListKeysLua = R"lua(
+local function list_keys(prefix, tenant, status, analysis_type)
+  local base = prefix .. #tenant .. ':' .. tenant .. ':'
+  return {base .. '*:*', base .. status .. ':*', base .. '*:' .. analysis_type,
+          base .. status .. ':' .. analysis_type}
+end
+)lua";
+
+// KEYS: job hash[, file set]. ARGV: ttl, job id, list prefix, field, value, ...
+// Also drops up to two entries of expired jobs from the old end of each of the job's indexes,
+// so an index stays as long as its live jobs while jobs keep coming.
 constexpr const char* kCreateLua = R"lua(
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+local now = redis.call('TIME')
+local entry = string.format('%010d%06d', tonumber(now[1]), tonumber(now[2])) .. ':' .. ARGV[2]
+redis.call('HSET', KEYS[1], 'list_entry', entry)
 redis.call('EXPIRE', KEYS[1], ARGV[1])
+local job_prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[2])
+local job = redis.call('HMGET', KEYS[1], 'tenant', 'status', 'analysis_type')
+for _, index in ipairs(list_keys(ARGV[3], job[1], job[2], job[3])) do
+  for _, old in ipairs(redis.call('ZRANGEBYLEX', index, '-', '+', 'LIMIT', 0, 2)) do
+    if redis.call('EXISTS', job_prefix .. string.sub(old, 18)) == 0 then
+      redis.call('ZREM', index, old)
+    end
+  end
+  redis.call('ZADD', index, 0, entry)
+  redis.call('EXPIRE', index, ARGV[1])
+end
 if KEYS[2] then
   redis.call('SADD', KEYS[2], ARGV[2])
   redis.call('EXPIRE', KEYS[2], ARGV[1])
@@ -36,7 +62,7 @@ return 1
 )lua";
 
 // KEYS: job hash. ARGV: status, progress or '', result_json, error_json, updated_at, ttl,
-// file set key prefix, job id. Returns {outcome[, HGETALL of the record]}.
+// file set key prefix, job id, list prefix. Returns {outcome[, HGETALL of the record]}.
 constexpr const char* kTransitionLua = R"lua(
 local key = KEYS[1]
 local current = redis.call('HGET', key, 'status')
@@ -62,6 +88,18 @@ for i = 1, #given, 2 do
 end
 redis.call('HSET', key, unpack(fields))
 redis.call('EXPIRE', key, ARGV[6])
+local job = redis.call('HMGET', key, 'list_entry', 'tenant', 'analysis_type')
+if job[1] then
+  local before = list_keys(ARGV[9], job[2], current, job[3])
+  local after = list_keys(ARGV[9], job[2], wanted, job[3])
+  for i, index in ipairs(after) do
+    if before[i] ~= index then
+      redis.call('ZREM', before[i], job[1])
+      redis.call('ZADD', index, 0, job[1])
+    end
+    redis.call('EXPIRE', index, ARGV[6])
+  end
+end
 local file_key = redis.call('HGET', key, 'file_key')
 if file_key and file_key ~= '' then
   local file_set = ARGV[7] .. file_key
@@ -75,13 +113,50 @@ end
 return {'applied', redis.call('HGETALL', key)}
 )lua";
 
-// KEYS: job hash. ARGV: file set key prefix, job id.
+// KEYS: job hash. ARGV: file set key prefix, job id, list prefix.
 constexpr const char* kEraseLua = R"lua(
-local file_key = redis.call('HGET', KEYS[1], 'file_key')
-if file_key and file_key ~= '' then
-  redis.call('SREM', ARGV[1] .. file_key, ARGV[2])
+local job = redis.call('HMGET', KEYS[1], 'file_key', 'list_entry', 'tenant', 'status',
+                       'analysis_type')
+if job[1] and job[1] ~= '' then
+  redis.call('SREM', ARGV[1] .. job[1], ARGV[2])
+end
+if job[2] then
+  for _, index in ipairs(list_keys(ARGV[3], job[3], job[4], job[5])) do
+    redis.call('ZREM', index, job[2])
+  end
 end
 return redis.call('DEL', KEYS[1])
+)lua";
+
+// KEYS: list index. ARGV: job key prefix, position ('' for the newest), limit. Returns
+// {next position or '', HGETALL of each job, newest first}: walks the index down from the
+// position, dropping entries whose hash expired, until limit + 1 live jobs are found (the
+// extra one only tells whether a next page exists).
+constexpr const char* kListLua = R"lua(
+local limit = tonumber(ARGV[3])
+local from = '+'
+if ARGV[2] ~= '' then from = '(' .. ARGV[2] end
+local jobs, entries = {}, {}
+while #jobs <= limit do
+  local batch = redis.call('ZREVRANGEBYLEX', KEYS[1], from, '-', 'LIMIT', 0, limit + 1 - #jobs)
+  if #batch == 0 then break end
+  for _, entry in ipairs(batch) do
+    from = '(' .. entry
+    local fields = redis.call('HGETALL', ARGV[1] .. string.sub(entry, 18))
+    if #fields == 0 then
+      redis.call('ZREM', KEYS[1], entry)
+    else
+      table.insert(jobs, fields)
+      table.insert(entries, entry)
+    end
+  end
+end
+local next = ''
+if #jobs > limit then
+  jobs[#jobs] = nil
+  next = entries[limit]
+end
+return {next, unpack(jobs)}
 )lua";
 
 // KEYS: file set. ARGV: job key prefix, file key. Returns 1 when a live job refers to it.
@@ -134,9 +209,10 @@ private:
     std::string sha1_;
 };
 
-const LuaScript kCreate{kCreateLua};
-const LuaScript kTransition{std::string(kIsFinalLua) + kTransitionLua};
-const LuaScript kErase{kEraseLua};
+const LuaScript kCreate{std::string(kListKeysLua) + kCreateLua};
+const LuaScript kTransition{std::string(kIsFinalLua) + kListKeysLua + kTransitionLua};
+const LuaScript kErase{std::string(kListKeysLua) + kEraseLua};
+const LuaScript kList{kListLua};
 const LuaScript kFileInUse{std::string(kIsFinalLua) + kFileInUseLua};
 
 // The reply's value as T; a reply of another type is a protocol surprise (Poco::BadCastException).
@@ -217,6 +293,22 @@ std::optional<sdk::JobRecord> record_from(const std::vector<std::string>& fields
     return record;
 }
 
+// Whether `position` has the shape of a list entry: 16 digits, ':', a job id (1 to 64 of
+// [A-Za-z0-9._-]).
+bool is_list_position(std::string_view position) {
+    constexpr std::size_t kDigits = 16, kMaxIdLength = 64;
+    if (position.size() <= kDigits + 1 || position.size() > kDigits + 1 + kMaxIdLength ||
+        position[kDigits] != ':')
+        return false;
+    auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+    auto is_id_char = [&](char c) {
+        return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+               c == '.' || c == '_';
+    };
+    return std::all_of(position.begin(), position.begin() + kDigits, is_digit) &&
+           std::all_of(position.begin() + kDigits + 1, position.end(), is_id_char);
+}
+
 std::optional<sdk::TransitionOutcome> parse_outcome(const std::string& text) {
     using sdk::TransitionOutcome;
     for (auto [name, outcome] : {std::pair{"applied", TransitionOutcome::applied},
@@ -236,6 +328,7 @@ void RedisJobStore::configure(const sdk::PluginConfig& config, sdk::PluginContex
     const std::string& key_prefix = config.get_string("key_prefix");
     job_key_prefix_ = key_prefix + "job:";
     file_set_prefix_ = key_prefix + "file:";
+    list_prefix_ = key_prefix + "list:";
     ttl_seconds_ = std::to_string(config.get_int("ttl_seconds"));
     pool_ = std::make_unique<RedisConnectionPool>(
         parse_redis_url(config.get_string("url")),
@@ -292,7 +385,7 @@ void RedisJobStore::create(const sdk::JobRecord& record) {
     if (!record.file_key.empty() && !sdk::is_final(record.status)) {
         keys.push_back(file_set_key(record.file_key));
     }
-    std::vector<std::string> args{ttl_seconds_, record.id};
+    std::vector<std::string> args{ttl_seconds_, record.id, list_prefix_};
     auto fields = hash_fields(record);
     args.insert(args.end(), fields.begin(), fields.end());
     pool_->with_client([&](RedisConnection& redis) { kCreate.run(redis, keys, args); });
@@ -317,7 +410,8 @@ sdk::TransitionResult RedisJobStore::transition(std::string_view id, const sdk::
                                   change.updated_at,
                                   ttl_seconds_,
                                   file_set_prefix_,
-                                  std::string(id)};
+                                  std::string(id),
+                                  list_prefix_};
     auto [outcome, fields] = pool_->with_client([&](RedisConnection& redis) {
         RedisType::Ptr answer = kTransition.run(redis, {job_key(id)}, args);
         const auto& reply = reply_value<Array>(*answer);
@@ -333,8 +427,31 @@ sdk::TransitionResult RedisJobStore::transition(std::string_view id, const sdk::
 }
 
 void RedisJobStore::erase(std::string_view id) {
-    std::vector<std::string> args{file_set_prefix_, std::string(id)};
+    std::vector<std::string> args{file_set_prefix_, std::string(id), list_prefix_};
     pool_->with_client([&](RedisConnection& redis) { kErase.run(redis, {job_key(id)}, args); });
+}
+
+sdk::JobPage RedisJobStore::list(const sdk::JobQuery& query) {
+    if (!query.after.empty() && !is_list_position(query.after))
+        throw sdk::InvalidCursor("not a position of the redis job store's listing");
+    const std::string status =
+        query.status ? std::string(sdk::to_string(*query.status)) : std::string("*");
+    const std::string type = query.analysis_type.empty() ? std::string("*") : query.analysis_type;
+    const std::string index = list_prefix_ + std::to_string(query.tenant.size()) + ":" +
+                              query.tenant + ":" + status + ":" + type;
+    std::vector<std::string> args{job_key_prefix_, query.after,
+                                  std::to_string(std::max<std::size_t>(query.limit, 1))};
+    return pool_->with_client([&](RedisConnection& redis) {
+        RedisType::Ptr answer = kList.run(redis, {index}, args);
+        const auto& reply = reply_value<Array>(*answer);
+        sdk::JobPage page;
+        page.next = reply.get<BulkString>(0).value();
+        for (std::size_t i = 1; i < reply.size(); ++i) {
+            if (auto record = record_from(strings_of(reply.get<Array>(i))))
+                page.jobs.push_back(std::move(*record));
+        }
+        return page;
+    });
 }
 
 bool RedisJobStore::file_in_use(std::string_view file_key) {

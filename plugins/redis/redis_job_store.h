@@ -13,11 +13,18 @@
 
 namespace visiongw::redis {
 
-// Keys: `<prefix>job:<id>` (hash of every JobRecord field) and `<prefix>file:<file_key>` (set
-// of ids of jobs that were not final when last written). Every write refreshes the TTL of
-// both. Transitions, file checks and erase run as Lua scripts, so each is atomic on the
-// server. Thread-safe after configure(); Redis being away throws sdk::Unavailable.
-class RedisJobStore final : public sdk::JobStore {
+// Keys: `<prefix>job:<id>` (hash of every JobRecord field, plus `list_entry`),
+// `<prefix>file:<file_key>` (set of ids of jobs that were not final when last written) and the
+// listing indexes `<prefix>list:<tenant length>:<tenant>:<status or *>:<type or *>`: four
+// sorted sets per job (any, its status, its type, both) whose members `list_entry` are
+// `<16-digit microseconds of Redis TIME>:<id>` at score 0, so their lexical order is creation
+// order and a member is a page position no later insert can shift. A transition moves the
+// job between status indexes; an index member whose hash expired is dropped by the listing
+// that meets it and by the next create in that index, and every write refreshes the TTL of the
+// keys it touches. Creates, transitions, listings, file checks and erase run as Lua scripts,
+// so each is atomic on the server. Thread-safe after configure(); Redis being away throws
+// sdk::Unavailable.
+class RedisJobStore final : public sdk::JobStore, public sdk::JobLister {
 public:
     // Reads the options and parses the URL (ConfigError when it does not parse); does not
     // connect.
@@ -37,6 +44,8 @@ public:
     // Counts only members whose hash still exists, is not final and names this file; other
     // members are removed from the set on the way.
     bool file_in_use(std::string_view file_key) override;
+    // Reads at most limit + 1 live records (plus the expired entries it drops on the way).
+    sdk::JobPage list(const sdk::JobQuery& query) override;
 
 private:
     std::string job_key(std::string_view id) const;
@@ -45,6 +54,7 @@ private:
     sdk::PluginLog* log_ = nullptr;
     std::string job_key_prefix_;   // <key_prefix>job:
     std::string file_set_prefix_;  // <key_prefix>file:
+    std::string list_prefix_;      // <key_prefix>list:
     std::string ttl_seconds_;
     std::unique_ptr<RedisConnectionPool> pool_;
 };

@@ -31,6 +31,7 @@ expect_files "$gateway" /usr/bin/visiongw /usr/bin/visiongw-worker /etc/visiongw
   /usr/share/doc/visiongw/README.md /usr/share/doc/visiongw/PROTOCOL.md \
   /usr/share/doc/visiongw/SDK.md /usr/share/doc/visiongw/copyright \
   /usr/share/doc/visiongw/changelog.gz \
+  /usr/share/visiongw/console/{index.html,console.css,console.js} \
   /usr/lib/visiongw/plugins/visiongw-{local,s3,rabbitmq,redis,pest,disease,comprehensive}.so
 expect_files "$dev" /usr/include/visiongw/sdk/abi.h /usr/include/visiongw/sdk/export.h \
   /usr/include/visiongw/worker/worker.h /usr/include/visiongw/amqp/topology.h \

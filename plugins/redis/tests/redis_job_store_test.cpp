@@ -363,6 +363,154 @@ TEST_F(RedisJobStoreTest, HealthAndMetricsReportThePool) {
     EXPECT_GE(metrics[1].value, 1);
 }
 
+// The ids of a page, in its order.
+std::vector<std::string> ids_of(const sdk::JobPage& page) {
+    std::vector<std::string> ids;
+    for (const auto& job : page.jobs)
+        ids.push_back(job.id);
+    return ids;
+}
+
+sdk::JobQuery query_of(const std::string& tenant, std::size_t limit, std::string after = "") {
+    sdk::JobQuery query;
+    query.tenant = tenant;
+    query.limit = limit;
+    query.after = std::move(after);
+    return query;
+}
+
+class RedisJobListTest : public RedisJobStoreTest {
+protected:
+    // Creates jobs `<name>-0` ... of `tenant` in that order; returns their ids newest first.
+    std::vector<std::string> create_jobs(const std::string& name, int count,
+                                         const std::string& tenant = "tenant-1",
+                                         const std::string& analysis_type = "pest") {
+        std::vector<std::string> ids;
+        for (int i = 0; i < count; ++i) {
+            sdk::JobRecord record = queued_job(name + "-" + std::to_string(i));
+            record.tenant = tenant;
+            record.analysis_type = analysis_type;
+            store_.create(record);
+            ids.insert(ids.begin(), record.id);
+        }
+        return ids;
+    }
+
+    // Every job of `query`, page by page, checking that only the last page has no `next`.
+    std::vector<std::string> list_all(sdk::JobQuery query) {
+        std::vector<std::string> ids;
+        for (int pages = 0; pages < 100; ++pages) {
+            sdk::JobPage page = store_.list(query);
+            EXPECT_LE(page.jobs.size(), query.limit);
+            auto more = ids_of(page);
+            ids.insert(ids.end(), more.begin(), more.end());
+            if (page.next.empty())
+                return ids;
+            EXPECT_EQ(page.jobs.size(), query.limit) << "a short page that is not the last";
+            query.after = page.next;
+        }
+        ADD_FAILURE() << "more than 100 pages";
+        return ids;
+    }
+
+    std::int64_t list_keys() {
+        auto reply = probe_.run({"KEYS", prefix_ + "list:*"});
+        const auto& keys = dynamic_cast<Poco::Redis::Type<Poco::Redis::Array>&>(*reply).value();
+        return keys.isNull() ? 0 : static_cast<std::int64_t>(keys.size());  // none: a null array
+    }
+};
+
+TEST_F(RedisJobListTest, PagesThroughATenantsJobsNewestFirst) {
+    const auto mine = create_jobs("mine", 7);
+    create_jobs("theirs", 3, "tenant-2");
+    EXPECT_EQ(list_all(query_of("tenant-1", 3)), mine);
+    EXPECT_EQ(list_all(query_of("tenant-1", 7)), mine);
+    EXPECT_EQ(list_all(query_of("tenant-1", 200)), mine);
+    EXPECT_EQ(list_all(query_of("", 200)), std::vector<std::string>{}) << "the no-auth tenant";
+    sdk::JobPage first = store_.list(query_of("tenant-1", 2));
+    ASSERT_EQ(first.jobs.size(), 2u);
+    EXPECT_EQ(first.jobs[0].tenant, "tenant-1");
+    EXPECT_EQ(first.jobs[0].parameters_json, queued_job("x").parameters_json);
+    EXPECT_FALSE(first.next.empty());
+}
+
+TEST_F(RedisJobListTest, FiltersByStatusAndAnalysisType) {
+    const auto pests = create_jobs("pest", 3);
+    const auto diseases = create_jobs("disease", 2, "tenant-1", "disease");
+    store_.transition(pests[0], change_to(JobStatus::processing, 10));
+    store_.transition(pests[1], change_to(JobStatus::completed));
+    store_.transition(diseases[1], change_to(JobStatus::completed));
+
+    auto by = [&](std::optional<JobStatus> status, const std::string& type) {
+        sdk::JobQuery query = query_of("tenant-1", 2);
+        query.status = status;
+        query.analysis_type = type;
+        return list_all(query);
+    };
+    using Ids = std::vector<std::string>;
+    EXPECT_EQ(by(JobStatus::completed, ""), (Ids{diseases[1], pests[1]}));
+    EXPECT_EQ(by(JobStatus::queued, ""), (Ids{diseases[0], pests[2]}));
+    EXPECT_EQ(by(JobStatus::processing, ""), (Ids{pests[0]}));
+    EXPECT_EQ(by(JobStatus::failed, ""), Ids{});
+    EXPECT_EQ(by(std::nullopt, "disease"), diseases);
+    EXPECT_EQ(by(JobStatus::completed, "pest"), (Ids{pests[1]}));
+    EXPECT_EQ(by(JobStatus::queued, "pest"), (Ids{pests[2]}));
+    EXPECT_EQ(by(std::nullopt, "comprehensive"), Ids{});
+}
+
+TEST_F(RedisJobListTest, ANextPageIsNotShiftedByJobsCreatedMeanwhile) {
+    const auto older = create_jobs("older", 6);
+    sdk::JobPage first = store_.list(query_of("tenant-1", 4));
+    const auto newer = create_jobs("newer", 5);
+    sdk::JobPage second = store_.list(query_of("tenant-1", 4, first.next));
+    EXPECT_EQ(ids_of(first), (std::vector<std::string>(older.begin(), older.begin() + 4)));
+    EXPECT_EQ(ids_of(second), (std::vector<std::string>(older.begin() + 4, older.end())));
+    EXPECT_TRUE(second.next.empty());
+    EXPECT_EQ(ids_of(store_.list(query_of("tenant-1", 5))), newer);
+}
+
+TEST_F(RedisJobListTest, AnExpiredJobLeavesTheListingAndItsIndexes) {
+    const auto ids = create_jobs("job", 5);
+    probe_.run({"DEL", prefix_ + "job:" + ids[1]});
+    probe_.run({"DEL", prefix_ + "job:" + ids[3]});
+    EXPECT_EQ(list_all(query_of("tenant-1", 2)),
+              (std::vector<std::string>{ids[0], ids[2], ids[4]}));
+    const std::string any_index = prefix_ + "list:8:tenant-1:*:*";
+    EXPECT_EQ(probe_.integer({"ZCARD", any_index}), 3) << "the listing drops what it met";
+    std::int64_t ttl = probe_.integer({"TTL", any_index});
+    EXPECT_GT(ttl, 0);
+    EXPECT_LE(ttl, kTtlSeconds);
+
+    // The oldest entries of an index go with the next create, even when no listing meets them.
+    const std::string queued_index = prefix_ + "list:8:tenant-1:queued:*";
+    probe_.run({"DEL", prefix_ + "job:" + ids[4]});
+    EXPECT_EQ(probe_.integer({"ZCARD", queued_index}), 5);
+    create_jobs("later", 1);
+    EXPECT_EQ(probe_.integer({"ZCARD", queued_index}), 4) << "5 - ids[4] - ids[3] + later-0";
+}
+
+TEST_F(RedisJobListTest, EraseRemovesTheJobFromEveryIndex) {
+    const auto ids = create_jobs("job", 1);
+    EXPECT_EQ(list_keys(), 4);
+    store_.erase(ids[0]);
+    EXPECT_EQ(list_all(query_of("tenant-1", 10)), std::vector<std::string>{});
+    EXPECT_EQ(list_keys(), 0) << "no index is left for a rolled-back create";
+}
+
+TEST_F(RedisJobListTest, APositionTheStoreDidNotHandOutIsRefused) {
+    create_jobs("job", 1);
+    for (const std::string& after :
+         {std::string("garbage"), std::string("123:job-1"), std::string(16, '1') + ":",
+          std::string(16, '1') + ":a b", "x" + std::string(15, '1') + ":job-1"}) {
+        SCOPED_TRACE(after);
+        EXPECT_THROW(store_.list(query_of("tenant-1", 5, after)), sdk::InvalidCursor);
+    }
+    // A well-formed position past every job is an empty last page.
+    sdk::JobPage page = store_.list(query_of("tenant-1", 5, std::string(16, '0') + ":job-0"));
+    EXPECT_TRUE(page.jobs.empty());
+    EXPECT_TRUE(page.next.empty());
+}
+
 // Runs `call`, which must throw sdk::Unavailable, and returns how long it took.
 template <typename Call>
 std::chrono::milliseconds time_unavailable(Call&& call) {

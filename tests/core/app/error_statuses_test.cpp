@@ -19,6 +19,7 @@ TEST(ErrorStatuses, EveryKindAnswersItsStatus) {
         {JobErrorKind::conflict, 409},          {JobErrorKind::too_large, 413},
         {JobErrorKind::unsupported_media, 415}, {JobErrorKind::rejected, 422},
         {JobErrorKind::unavailable, 503},       {JobErrorKind::storage_full, 507},
+        {JobErrorKind::unsupported, 501},
     };
     for (const auto& [kind, status] : statuses)
         EXPECT_EQ(http_status_of(kind), status) << static_cast<int>(kind);

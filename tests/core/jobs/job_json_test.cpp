@@ -45,5 +45,103 @@ TEST(JobJson, FileObjectCarriesTheFacts) {
     EXPECT_TRUE(file->getValue<bool>("deduplicated"));
 }
 
+TEST(JobJson, ListItemsCarryTheResultSummaryInsteadOfTheResult) {
+    sdk::JobRecord record;
+    record.id = "3f0c2a4e-8b1d-4c6e-9f7a-0123456789ab";
+    record.status = sdk::JobStatus::completed;
+    record.result_json = R"({"summary":"caf\u00e9 \"ok\"","lesion_score":0.1})";
+    auto item = parse_object(job_list_item_json(record));
+    EXPECT_FALSE(item->has("result"));
+    EXPECT_EQ(item->getValue<std::string>("result_summary"), "caf\xc3\xa9 \"ok\"");
+    EXPECT_EQ(item->getValue<std::string>("job_id"), record.id);
+
+    for (const char* result : {"", R"({"labels":[]})", R"({"summary":7})", "[1,2]"}) {
+        record.result_json = result;
+        EXPECT_TRUE(parse_object(job_list_item_json(record))->isNull("result_summary")) << result;
+    }
+}
+
+TEST(JobJson, ListHasItsJobsAndACursorOnlyWhenMoreFollow) {
+    sdk::JobPage page;
+    page.jobs.resize(2);
+    page.jobs[0].id = "a";
+    page.jobs[1].id = "b";
+    auto last = parse_object(job_list_json(page));
+    ASSERT_EQ(last->getArray("jobs")->size(), 2u);
+    EXPECT_EQ(last->getArray("jobs")->getObject(1)->getValue<std::string>("job_id"), "b");
+    EXPECT_TRUE(last->isNull("next_cursor"));
+
+    page.next = "0001764870000123456:b";
+    auto more = parse_object(job_list_json(page));
+    const std::string cursor = more->getValue<std::string>("next_cursor");
+    EXPECT_EQ(cursor.find_first_not_of(
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+              std::string::npos)
+        << "a cursor needs no escaping in a query string: " << cursor;
+    EXPECT_EQ(decode_cursor(cursor), page.next);
+}
+
+TEST(JobJson, CursorsRoundTripAndAnythingElseIsRefused) {
+    for (const std::string& position : {std::string("x"), std::string("ab"), std::string(300, 'q'),
+                                        std::string("\xff\x00 any bytes")}) {
+        EXPECT_EQ(decode_cursor(encode_cursor(position)), position);
+    }
+    for (const std::string& cursor : {std::string(), std::string("not*base64"), std::string("a b"),
+                                      std::string("YQ=="), std::string(600, 'A')})
+        EXPECT_EQ(decode_cursor(cursor), std::nullopt) << cursor;
+}
+
+// An analysis type declaring one parameter of each type.
+class ThreeParameterValidator : public sdk::AnalysisValidator {
+public:
+    std::string analysis_type() const override { return "weeds"; }
+    std::vector<sdk::ParameterSpec> parameters() const override {
+        return {{.name = "threshold",
+                 .type = sdk::ParamType::number,
+                 .default_value = 0.25,
+                 .min = 0,
+                 .max = 1,
+                 .description = "how sure"},
+                {.name = "details",
+                 .type = sdk::ParamType::boolean,
+                 .default_value = true,
+                 .description = "more"},
+                {.name = "prompt",
+                 .type = sdk::ParamType::text,
+                 .default_value = {},
+                 .max_length = 80,
+                 .description = kAwkward}};
+    }
+    sdk::ValidatedParameters validate(const std::map<std::string, std::string>&) const override {
+        return {};
+    }
+    void configure(const sdk::PluginConfig&, sdk::PluginContext&) override {}
+    sdk::Health health() override { return {true, "static"}; }
+};
+
+TEST(JobJson, AnalysisTypesListEachParameterWithItsLimitsAndDefault) {
+    auto answer =
+        parse_object(analysis_types_json({{"weeds", std::make_shared<ThreeParameterValidator>()}}));
+    auto types = answer->getArray("analysis_types");
+    ASSERT_EQ(types->size(), 1u);
+    EXPECT_EQ(types->getObject(0)->getValue<std::string>("name"), "weeds");
+    auto parameters = types->getObject(0)->getArray("parameters");
+    ASSERT_EQ(parameters->size(), 3u);
+    auto threshold = parameters->getObject(0);
+    EXPECT_EQ(threshold->getValue<std::string>("type"), "number");
+    EXPECT_EQ(threshold->getValue<double>("minimum"), 0);
+    EXPECT_EQ(threshold->getValue<double>("maximum"), 1);
+    EXPECT_EQ(threshold->getValue<double>("default"), 0.25);
+    EXPECT_EQ(threshold->getValue<std::string>("description"), "how sure");
+    auto details = parameters->getObject(1);
+    EXPECT_EQ(details->getValue<std::string>("type"), "boolean");
+    EXPECT_TRUE(details->getValue<bool>("default"));
+    auto prompt = parameters->getObject(2);
+    EXPECT_EQ(prompt->getValue<std::string>("type"), "text");
+    EXPECT_EQ(prompt->getValue<int>("max_length"), 80);
+    EXPECT_TRUE(prompt->isNull("default"));
+    EXPECT_EQ(prompt->getValue<std::string>("description"), kAwkward);
+}
+
 }  // namespace
 }  // namespace visiongw::core

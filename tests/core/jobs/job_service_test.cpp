@@ -268,5 +268,16 @@ TEST_F(SubmitRollbackTest, ARecordThatCanBeNeitherErasedNorMarkedFailedKeepsItsI
                                         "mark_record_failed: redis still away (req-7)"}));
 }
 
+// MemoryJobStore has no listing capability: the list use case says so instead of failing.
+TEST_F(SubmitRollbackTest, ListingWithAJobStoreThatCannotListIsUnsupported) {
+    try {
+        service_.list(sdk::JobQuery{}, Identity{});
+        FAIL() << "listed without a JobLister";
+    } catch (const JobError& error) {
+        EXPECT_EQ(error.kind, JobErrorKind::unsupported);
+        EXPECT_EQ(error.code, "not_implemented");
+    }
+}
+
 }  // namespace
 }  // namespace visiongw::core

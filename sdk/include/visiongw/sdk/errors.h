@@ -26,6 +26,12 @@ public:
     using Error::Error;
 };
 
+// A listing position (JobQuery::after) the job store did not hand out. → 400.
+class BOOST_SYMBOL_VISIBLE InvalidCursor : public Error {
+public:
+    using Error::Error;
+};
+
 // The plugin's configuration is valid by its option table but unusable (a folder that cannot
 // be created, a URL that does not parse). Stops start-up.
 class BOOST_SYMBOL_VISIBLE ConfigError : public Error {

@@ -1,9 +1,11 @@
 // Job store: one record per job, with state transitions that never leave a final state.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "visiongw/sdk/plugin.h"
 
@@ -93,6 +95,35 @@ public:
     virtual void erase(std::string_view id) = 0;
     // Whether a job that is not final still refers to this storage key. Throws Unavailable.
     virtual bool file_in_use(std::string_view file_key) = 0;
+};
+
+// Which jobs a listing asks for: one tenant's (empty: the jobs made with auth off), newest
+// first, optionally only one status and one analysis type.
+struct JobQuery {
+    std::string tenant;
+    std::optional<JobStatus> status;
+    std::string analysis_type;  // empty: any
+    std::size_t limit = 50;     // at most this many jobs in the page; the core caps it at 200
+    std::string after;          // a JobPage::next of an earlier call; empty: from the newest
+};
+
+// One page of a listing. `next` is an opaque position in the store's order: passed back as
+// JobQuery::after it continues after the page's last job, whatever was created meanwhile
+// (newer jobs never shift a later page).
+struct JobPage {
+    std::vector<JobRecord> jobs;  // newest first
+    std::string next;             // empty when there are no more jobs
+};
+
+// The listing capability of a job store: a JobStore plugin that can list derives from this
+// interface as well, and the host finds it with dynamic_cast (a store without it answers the
+// job list route with 501). A listing costs time in proportion to its page, not to the number
+// of jobs, and a job leaves every listing when its record expires.
+class BOOST_SYMBOL_VISIBLE JobLister {
+public:
+    virtual ~JobLister() = default;
+    // Throws InvalidCursor for an `after` this store did not hand out, Unavailable.
+    virtual JobPage list(const JobQuery& query) = 0;
 };
 
 }  // namespace visiongw::sdk
