@@ -79,8 +79,8 @@ void analyze(Gateway& gateway, HttpCall& call) {
     call.body_consumed = true;
     clock.mark(SubmitStep::upload);
     std::uint64_t size = upload.size;
-    sdk::JobRecord job =
-        gateway.job_service.submit(std::move(upload), call.identity, call.request_id, clock);
+    sdk::JobRecord job = gateway.job_service.submit(
+        std::move(upload), call.identity, RequestOrigin{call.request_id, call.trace}, clock);
     gateway.metrics.uploaded_bytes.increment(static_cast<double>(size));
     gateway.metrics.upload_size.observe(static_cast<double>(size));
     call.job_id = job.id;

@@ -8,6 +8,7 @@
 
 #include "ops/json_text.h"
 #include "visiongw/protocol/job_message.h"
+#include "visiongw/protocol/trace_context.h"
 
 namespace visiongw::core {
 namespace {
@@ -62,6 +63,8 @@ std::string job_json(const sdk::JobRecord& record) {
     out += raw_or_null(record.result_json);
     out += ",\"error\":";
     out += raw_or_null(record.error_json);
+    if (auto trace = protocol::parse_traceparent(record.traceparent))
+        out += ",\"trace_id\":\"" + trace->trace_id + "\"";
     out += ",\"links\":{\"self\":" + json_quote(self) +
            ",\"events\":" + json_quote(self + "/events") +
            ",\"cancel\":" + json_quote(self + "/cancel") + "}}";

@@ -58,7 +58,7 @@ void JobService::report_status(const std::string& id, sdk::JobStatus status) {
 }
 
 sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
-                                  const std::string& request_id, StepClock& clock) {
+                                  const RequestOrigin& origin, StepClock& clock) {
     sdk::AnalysisValidator& validator = validator_for(upload);
     sdk::ValidatedParameters parameters = validator.validate(upload.fields);
     if (!parameters.errors.empty()) {
@@ -76,7 +76,9 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     record.analysis_type = validator.analysis_type();
     record.status = sdk::JobStatus::queued;
     record.parameters_json = parameters_json(parameters.values);
-    record.request_id = request_id;
+    record.request_id = origin.request_id;
+    record.traceparent = origin.trace.traceparent();
+    record.tracestate = origin.trace.tracestate;
     record.created_at = record.updated_at = utc_now();
 
     const std::string key = upload.sha256 + "." + std::string(upload.image.extension());
@@ -101,9 +103,10 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
         throw give_up("job store", e, false);
     }
     clock.mark(SubmitStep::record);
-    sdk::JobMessage message{record.id, request_id,
+    sdk::JobMessage message{record.id, record.request_id,
                             protocol::encode_job_message(
-                                job_message_of(record, upload, blob.location, parameters.values))};
+                                job_message_of(record, upload, blob.location, parameters.values)),
+                            record.traceparent, record.tracestate};
     auto published = [&](bool ok) {
         const double ms = clock.mark(SubmitStep::publish);
         if (observer_.published)
@@ -126,7 +129,7 @@ void JobService::roll_back(const sdk::JobRecord& record, const sdk::StoredBlob& 
                            bool record_written, const std::string& reason) {
     auto failed = [&](std::string_view step, const std::exception& e) {
         if (observer_.rollback_failed)
-            observer_.rollback_failed(step, e.what(), record.id, record.request_id);
+            observer_.rollback_failed(step, e.what(), record);
     };
     bool record_keeps_image = false;  // a queued record that could not be changed names it
     if (record_written) {

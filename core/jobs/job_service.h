@@ -17,6 +17,7 @@
 #include "jobs/submit_step.h"
 #include "jobs/upload.h"
 #include "ops/identity.h"
+#include "visiongw/protocol/trace_context.h"
 #include "visiongw/sdk/analysis.h"
 #include "visiongw/sdk/job_store.h"
 #include "visiongw/sdk/queue.h"
@@ -44,13 +45,21 @@ struct RollbackStep {
     static constexpr std::string_view remove_image = "remove_image";
 };
 
+// The request a submit comes from: its id and this gateway's span of its trace, written into the
+// record and the job message.
+struct RequestOrigin {
+    std::string request_id;
+    protocol::TraceContext trace;
+};
+
 // What the service reports as it works (logs and metrics); every member may be empty.
 struct JobObserver {
     std::function<void(const std::string& job_id, sdk::JobStatus status)> status_changed;
     std::function<void(double seconds, bool ok)> published;
     std::function<void(const std::string& message, const std::string& job_id)> warning;
-    std::function<void(std::string_view step, const std::string& error, const std::string& job_id,
-                       const std::string& request_id)>
+    // `record` is the submit's, as it was to be created.
+    std::function<void(std::string_view step, const std::string& error,
+                       const sdk::JobRecord& record)>
         rollback_failed;
 };
 
@@ -69,7 +78,7 @@ public:
     // another job shares it or a record that could not be changed still names it, so no queued
     // record is ever left without its image; each rollback step that fails is reported to
     // JobObserver::rollback_failed.
-    sdk::JobRecord submit(ReceivedUpload upload, const Identity& who, const std::string& request_id,
+    sdk::JobRecord submit(ReceivedUpload upload, const Identity& who, const RequestOrigin& origin,
                           StepClock& clock);
     // The record; throws JobError invalid (a bad id), not_found (also for another tenant's
     // job) or unavailable.

@@ -177,6 +177,8 @@ constexpr TextField kTextFields[] = {
     {"updated_at", &sdk::JobRecord::updated_at},
     {"result_json", &sdk::JobRecord::result_json},
     {"error_json", &sdk::JobRecord::error_json},
+    {"traceparent", &sdk::JobRecord::traceparent},
+    {"tracestate", &sdk::JobRecord::tracestate},
 };
 
 // Field, value, field, value, ... for HSET.

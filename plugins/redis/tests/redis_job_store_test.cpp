@@ -148,6 +148,8 @@ TEST_F(RedisJobStoreTest, CreateThenGetReturnsEveryField) {
     record.progress = 42;
     record.result_json = R"({"labels":["aphid"]})";
     record.error_json = R"({"code":"none"})";
+    record.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    record.tracestate = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
     store_.create(record);
 
     auto stored = store_.get("job-1");
@@ -165,6 +167,8 @@ TEST_F(RedisJobStoreTest, CreateThenGetReturnsEveryField) {
     EXPECT_EQ(stored->updated_at, record.updated_at);
     EXPECT_EQ(stored->result_json, record.result_json);
     EXPECT_EQ(stored->error_json, record.error_json);
+    EXPECT_EQ(stored->traceparent, record.traceparent);
+    EXPECT_EQ(stored->tracestate, record.tracestate);
 }
 
 // A command over 1 KiB (a long prompt, a large result) used to leave in two segments with

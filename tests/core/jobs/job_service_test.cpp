@@ -139,11 +139,10 @@ protected:
     JobObserver recording_observer() {
         JobObserver observer;
         observer.rollback_failed = [this](std::string_view step, const std::string& error,
-                                          const std::string& job_id,
-                                          const std::string& request_id) {
-            rollback_failures_.push_back(std::string(step) + ": " + error + " (" + request_id +
-                                         ")");
-            failed_job_ids_.insert(job_id);
+                                          const sdk::JobRecord& record) {
+            rollback_failures_.push_back(std::string(step) + ": " + error + " (" +
+                                         record.request_id + ")");
+            failed_job_ids_.insert(record.id);
         };
         return observer;
     }
@@ -159,7 +158,7 @@ protected:
         StepTimes steps;
         StepClock clock(steps);
         try {
-            service_.submit(std::move(upload), Identity{}, "req-7", clock);
+            service_.submit(std::move(upload), Identity{}, RequestOrigin{"req-7", {}}, clock);
         } catch (const JobError& error) {
             return error;
         }

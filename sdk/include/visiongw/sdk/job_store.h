@@ -58,6 +58,10 @@ struct JobRecord {
     std::string updated_at;
     std::string result_json;
     std::string error_json;
+    // The submit's span of its W3C trace: "00-<trace_id>-<span_id>-<flags>", and the caller's
+    // valid tracestate (may be empty). Empty in records written before ABI 3.
+    std::string traceparent;
+    std::string tracestate;
 };
 
 // A requested change. Applying it to a job in a final state is refused.
