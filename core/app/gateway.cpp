@@ -18,6 +18,7 @@ Gateway::Gateway(GatewaySettings s, JsonLog& log, MetricsRegistry& registry, Plu
       job_service(
           JobPlugins{plugins.storage(), plugins.queue(), plugins.job_store(), plugins.validators()},
           std::chrono::milliseconds(settings.publish_timeout_ms), settings.auth_enabled,
+          std::chrono::seconds(settings.idempotency_key_ttl_seconds),
           JobObserver{[this](const std::string&, sdk::JobStatus status) {
                           metrics.job_status_changes
                               .with({{"status", std::string(sdk::to_string(status))}})

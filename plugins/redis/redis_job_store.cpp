@@ -23,16 +23,50 @@ local function is_final(status)
 end
 )lua";
 
+// Writes a job hash from ARGV[first], ARGV[first + 1], ... (field, value pairs) and, with a
+// file set, adds the job to it; both expire after `ttl`. Prepended to the scripts that create.
+constexpr const char* kCreateRecordLua = R"lua(
+local function create_record(job, file_set, ttl, id, first)
+  redis.call('DEL', job)
+  redis.call('HSET', job, unpack(ARGV, first))
+  redis.call('EXPIRE', job, ttl)
+  if file_set then
+    redis.call('SADD', file_set, id)
+    redis.call('EXPIRE', file_set, ttl)
+  end
+end
+)lua";
+
 // KEYS: job hash[, file set]. ARGV: ttl, job id, field, value, ...
 constexpr const char* kCreateLua = R"lua(
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-if KEYS[2] then
-  redis.call('SADD', KEYS[2], ARGV[2])
-  redis.call('EXPIRE', KEYS[2], ARGV[1])
-end
+create_record(KEYS[1], KEYS[2], ARGV[1], ARGV[2], 3)
 return 1
+)lua";
+
+// KEYS: idempotency key hash, job hash[, file set]. ARGV: ttl, job id, fingerprint,
+// pending ttl, field, value, ... Returns {} when it created the job, else the key's
+// {fingerprint, job id, state}.
+constexpr const char* kCreateWithIdempotencyKeyLua = R"lua(
+local taken = redis.call('HMGET', KEYS[1], 'fingerprint', 'job_id', 'state')
+if taken[1] then return taken end
+create_record(KEYS[2], KEYS[3], ARGV[1], ARGV[2], 5)
+redis.call('HSET', KEYS[1], 'fingerprint', ARGV[3], 'job_id', ARGV[2], 'state', 'pending')
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return {}
+)lua";
+
+// KEYS: idempotency key hash. ARGV: job id, ttl. Completes the key when it is the job's.
+constexpr const char* kCompleteIdempotencyKeyLua = R"lua(
+if redis.call('HGET', KEYS[1], 'job_id') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'completed')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+)lua";
+
+// KEYS: idempotency key hash. ARGV: job id. Frees the key when it is the job's.
+constexpr const char* kReleaseIdempotencyKeyLua = R"lua(
+if redis.call('HGET', KEYS[1], 'job_id') ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
 )lua";
 
 // KEYS: job hash. ARGV: status, progress or '', result_json, error_json, updated_at, ttl,
@@ -134,7 +168,11 @@ private:
     std::string sha1_;
 };
 
-const LuaScript kCreate{kCreateLua};
+const LuaScript kCreate{std::string(kCreateRecordLua) + kCreateLua};
+const LuaScript kCreateWithIdempotencyKey{std::string(kCreateRecordLua) +
+                                          kCreateWithIdempotencyKeyLua};
+const LuaScript kCompleteIdempotencyKey{kCompleteIdempotencyKeyLua};
+const LuaScript kReleaseIdempotencyKey{kReleaseIdempotencyKeyLua};
 const LuaScript kTransition{std::string(kIsFinalLua) + kTransitionLua};
 const LuaScript kErase{kEraseLua};
 const LuaScript kFileInUse{std::string(kIsFinalLua) + kFileInUseLua};
@@ -219,6 +257,19 @@ std::optional<sdk::JobRecord> record_from(const std::vector<std::string>& fields
     return record;
 }
 
+// The entry of {fingerprint, job id, state}; nullopt for an empty reply or missing fields (no
+// such key). Throws sdk::Error for a state it does not know.
+std::optional<sdk::IdempotencyEntry> idempotency_entry_from(
+    const std::vector<std::string>& fields) {
+    if (fields.size() != 3 || fields[0].empty())
+        return std::nullopt;
+    using State = sdk::IdempotencyEntry::State;
+    if (fields[2] != "pending" && fields[2] != "completed")
+        throw sdk::Error("redis idempotency key has unknown state '" + fields[2] + "'");
+    return sdk::IdempotencyEntry{fields[0], fields[1],
+                                 fields[2] == "pending" ? State::pending : State::completed};
+}
+
 std::optional<sdk::TransitionOutcome> parse_outcome(const std::string& text) {
     using sdk::TransitionOutcome;
     for (auto [name, outcome] : {std::pair{"applied", TransitionOutcome::applied},
@@ -238,6 +289,7 @@ void RedisJobStore::configure(const sdk::PluginConfig& config, sdk::PluginContex
     const std::string& key_prefix = config.get_string("key_prefix");
     job_key_prefix_ = key_prefix + "job:";
     file_set_prefix_ = key_prefix + "file:";
+    idempotency_prefix_ = key_prefix + "idempotency:";
     ttl_seconds_ = std::to_string(config.get_int("ttl_seconds"));
     pool_ = std::make_unique<RedisConnectionPool>(
         parse_redis_url(config.get_string("url")),
@@ -289,15 +341,63 @@ std::vector<sdk::MetricSample> RedisJobStore::metrics() {
     };
 }
 
-void RedisJobStore::create(const sdk::JobRecord& record) {
+// The keys of the job hash and, when the record is unfinished and names a file, its file set.
+std::vector<std::string> RedisJobStore::record_keys(const sdk::JobRecord& record) const {
     std::vector<std::string> keys{job_key(record.id)};
     if (!record.file_key.empty() && !sdk::is_final(record.status)) {
         keys.push_back(file_set_key(record.file_key));
     }
+    return keys;
+}
+
+void RedisJobStore::create(const sdk::JobRecord& record) {
     std::vector<std::string> args{ttl_seconds_, record.id};
     auto fields = hash_fields(record);
     args.insert(args.end(), fields.begin(), fields.end());
-    pool_->with_client([&](RedisConnection& redis) { kCreate.run(redis, keys, args); });
+    pool_->with_client(
+        [&](RedisConnection& redis) { kCreate.run(redis, record_keys(record), args); });
+}
+
+std::optional<sdk::IdempotencyEntry> RedisJobStore::find_idempotency_key(
+    const sdk::IdempotencyKey& key) {
+    Array command;
+    command << "HMGET" << idempotency_key(key) << "fingerprint"
+            << "job_id"
+            << "state";
+    return idempotency_entry_from(pool_->with_client([&](RedisConnection& redis) {
+        return strings_of(reply_value<Array>(*redis.send(command)));
+    }));
+}
+
+std::optional<sdk::IdempotencyEntry> RedisJobStore::create_with_idempotency_key(
+    const sdk::JobRecord& record, const sdk::IdempotencyKey& key,
+    std::chrono::seconds pending_ttl) {
+    std::vector<std::string> keys{idempotency_key(key)};
+    for (std::string& record_key : record_keys(record))
+        keys.push_back(std::move(record_key));
+    std::vector<std::string> args{ttl_seconds_, record.id, key.fingerprint,
+                                  std::to_string(pending_ttl.count())};
+    auto fields = hash_fields(record);
+    args.insert(args.end(), fields.begin(), fields.end());
+    return idempotency_entry_from(pool_->with_client([&](RedisConnection& redis) {
+        return strings_of(reply_value<Array>(*kCreateWithIdempotencyKey.run(redis, keys, args)));
+    }));
+}
+
+void RedisJobStore::complete_idempotency_key(const sdk::IdempotencyKey& key,
+                                             std::string_view job_id, std::chrono::seconds ttl) {
+    std::vector<std::string> args{std::string(job_id), std::to_string(ttl.count())};
+    pool_->with_client([&](RedisConnection& redis) {
+        kCompleteIdempotencyKey.run(redis, {idempotency_key(key)}, args);
+    });
+}
+
+void RedisJobStore::release_idempotency_key(const sdk::IdempotencyKey& key,
+                                            std::string_view job_id) {
+    std::vector<std::string> args{std::string(job_id)};
+    pool_->with_client([&](RedisConnection& redis) {
+        kReleaseIdempotencyKey.run(redis, {idempotency_key(key)}, args);
+    });
 }
 
 std::optional<sdk::JobRecord> RedisJobStore::get(std::string_view id) {
@@ -353,6 +453,12 @@ std::string RedisJobStore::job_key(std::string_view id) const {
 
 std::string RedisJobStore::file_set_key(std::string_view file_key) const {
     return file_set_prefix_ + std::string(file_key);
+}
+
+std::string RedisJobStore::idempotency_key(const sdk::IdempotencyKey& key) const {
+    // The tenant's length keeps tenant "a:b" with key "c" apart from tenant "a" with key "b:c".
+    return idempotency_prefix_ + std::to_string(key.tenant.size()) + ":" + key.tenant + ":" +
+           key.key;
 }
 
 }  // namespace visiongw::redis

@@ -13,10 +13,12 @@
 
 namespace visiongw::redis {
 
-// Keys: `<prefix>job:<id>` (hash of every JobRecord field) and `<prefix>file:<file_key>` (set
-// of ids of jobs that were not final when last written). Every write refreshes the TTL of
-// both. Transitions, file checks and erase run as Lua scripts, so each is atomic on the
-// server. Thread-safe after configure(); Redis being away throws sdk::Unavailable.
+// Keys: `<prefix>job:<id>` (hash of every JobRecord field), `<prefix>file:<file_key>` (set
+// of ids of jobs that were not final when last written) and
+// `<prefix>idempotency:<tenant length>:<tenant>:<key>` (hash of fingerprint, job_id, state).
+// Every write of a record refreshes the TTL of its hash and file set; a key has its own.
+// Transitions, file checks and erase run as Lua scripts, so each is atomic on the server.
+// Thread-safe after configure(); Redis being away throws sdk::Unavailable.
 class RedisJobStore final : public sdk::JobStore {
 public:
     // Reads the options and parses the URL (ConfigError when it does not parse); does not
@@ -37,14 +39,25 @@ public:
     // Counts only members whose hash still exists, is not final and names this file; other
     // members are removed from the set on the way.
     bool file_in_use(std::string_view file_key) override;
+    std::optional<sdk::IdempotencyEntry> find_idempotency_key(
+        const sdk::IdempotencyKey& key) override;
+    std::optional<sdk::IdempotencyEntry> create_with_idempotency_key(
+        const sdk::JobRecord& record, const sdk::IdempotencyKey& key,
+        std::chrono::seconds pending_ttl) override;
+    void complete_idempotency_key(const sdk::IdempotencyKey& key, std::string_view job_id,
+                                  std::chrono::seconds ttl) override;
+    void release_idempotency_key(const sdk::IdempotencyKey& key, std::string_view job_id) override;
 
 private:
     std::string job_key(std::string_view id) const;
     std::string file_set_key(std::string_view file_key) const;
+    std::string idempotency_key(const sdk::IdempotencyKey& key) const;
+    std::vector<std::string> record_keys(const sdk::JobRecord& record) const;
 
     sdk::PluginLog* log_ = nullptr;
-    std::string job_key_prefix_;   // <key_prefix>job:
-    std::string file_set_prefix_;  // <key_prefix>file:
+    std::string job_key_prefix_;      // <key_prefix>job:
+    std::string file_set_prefix_;     // <key_prefix>file:
+    std::string idempotency_prefix_;  // <key_prefix>idempotency:
     std::string ttl_seconds_;
     std::unique_ptr<RedisConnectionPool> pool_;
 };

@@ -19,8 +19,8 @@ void answer_preflight(RequestContext& context, const NextStep& next) {
     response.set("Access-Control-Allow-Methods", allow);
     response.set(
         "Access-Control-Allow-Headers",
-        "Authorization, Content-Type, Last-Event-ID, X-API-Key, X-Request-ID, traceparent, "
-        "tracestate");
+        "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, X-API-Key, X-Request-ID, "
+        "traceparent, tracestate");
     response.set("Access-Control-Max-Age", "600");
     response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
     response.setContentLength(0);

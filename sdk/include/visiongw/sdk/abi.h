@@ -9,8 +9,9 @@
 // `abi_version` stays the first field of visiongw_plugin_info in every version, so the host can
 // read it from any library and refuse one of another version before touching the rest.
 // Version 2 added `choices` and `env` to visiongw_option. Version 3 added the trace context
-// (`traceparent`, `tracestate`) to sdk::JobRecord and sdk::JobMessage.
-#define VISIONGW_SDK_ABI_VERSION 3u
+// (`traceparent`, `tracestate`) to sdk::JobRecord and sdk::JobMessage. Version 4 added the
+// idempotency keys of sdk::JobStore.
+#define VISIONGW_SDK_ABI_VERSION 4u
 
 // Compiler and standard-library facts that must match for C++ objects to cross the boundary.
 #define VISIONGW_STRINGIFY_(x) #x
