@@ -18,6 +18,7 @@ Gateway::Gateway(GatewaySettings s, JsonLog& log, MetricsRegistry& registry, Plu
       job_service(
           JobPlugins{plugins.storage(), plugins.queue(), plugins.job_store(), plugins.validators()},
           std::chrono::milliseconds(settings.publish_timeout_ms), settings.auth_enabled,
+          std::chrono::seconds(settings.idempotency_key_ttl_seconds),
           JobObserver{[this](const std::string&, sdk::JobStatus status) {
                           metrics.job_status_changes
                               .with({{"status", std::string(sdk::to_string(status))}})
@@ -34,12 +35,16 @@ Gateway::Gateway(GatewaySettings s, JsonLog& log, MetricsRegistry& registry, Plu
                           this->log.write(sdk::LogLevel::warning, message, {{"job_id", job_id}});
                       },
                       [this](std::string_view step, const std::string& error,
-                             const std::string& job_id, const std::string& request_id) {
+                             const sdk::JobRecord& record) {
+                          const auto trace = protocol::parse_traceparent(record.traceparent)
+                                                 .value_or(protocol::TraceParent{});
                           this->log.write(sdk::LogLevel::warning, "submit rollback step failed",
                                           {{"step", step},
                                            {"error", error},
-                                           {"job_id", job_id},
-                                           {"request_id", request_id}});
+                                           {"job_id", record.id},
+                                           {"request_id", record.request_id},
+                                           {"trace_id", trace.trace_id},
+                                           {"span_id", trace.span_id}});
                       }}),
       janitor(plugins.storage(), job_service),
       readiness(plugins, settings.vision_service_url,

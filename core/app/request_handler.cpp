@@ -12,6 +12,7 @@
 #include "http/connection_guard.h"
 #include "http/request_body.h"
 #include "http/request_id.h"
+#include "http/trace_headers.h"
 
 namespace visiongw::core {
 namespace {
@@ -30,6 +31,7 @@ public:
                       response,
                       body.stream(),
                       choose_request_id(request.get("X-Request-ID", "")),
+                      trace_of(request),
                       "",
                       {},
                       {},
@@ -37,6 +39,7 @@ public:
                       false,
                       {}};
         response.set("X-Request-ID", call.request_id);
+        response.set("traceresponse", call.trace.traceparent());
         RequestContext context{
             gateway_, router_, call, Poco::URI(request.getURI()).getPath(), announced_too_large_,
             start};

@@ -101,7 +101,26 @@ void console_file(Gateway& gateway, HttpCall& call) {
     send_console_file(gateway, call, call.path_params["file"]);
 }
 
+// The request's Idempotency-Key: empty when it has none; 1–255 visible ASCII characters
+// (IETF httpapi Idempotency-Key, Stripe) or the request is refused before its body is read.
+std::string idempotency_key_of(const HttpCall& call) {
+    static const std::string kHeader = "Idempotency-Key";
+    if (!call.request.has(kHeader))
+        return "";
+    const std::string& key = call.request.get(kHeader);
+    const bool visible =
+        std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+    if (key.empty() || key.size() > 255 || !visible) {
+        throw HttpError(400, "invalid_idempotency_key",
+                        "Idempotency-Key must be 1 to 255 visible ASCII characters (got " +
+                            std::to_string(key.size()) + " characters" +
+                            (visible ? "" : ", some not visible ASCII") + ")");
+    }
+    return key;
+}
+
 void analyze(Gateway& gateway, HttpCall& call) {
+    const std::string idempotency_key = idempotency_key_of(call);
     std::string boundary = multipart_boundary(call.request.getContentType());
     std::optional<std::uint64_t> declared_length;
     if (call.request.hasContentLength())
@@ -112,12 +131,18 @@ void analyze(Gateway& gateway, HttpCall& call) {
     call.body_consumed = true;
     clock.mark(SubmitStep::upload);
     std::uint64_t size = upload.size;
-    sdk::JobRecord job =
-        gateway.job_service.submit(std::move(upload), call.identity, call.request_id, clock);
+    Submitted submitted = gateway.job_service.submit(
+        std::move(upload), call.identity,
+        RequestOrigin{call.request_id, call.trace, idempotency_key}, clock);
     gateway.metrics.uploaded_bytes.increment(static_cast<double>(size));
     gateway.metrics.upload_size.observe(static_cast<double>(size));
+    const sdk::JobRecord& job = submitted.job;
     call.job_id = job.id;
     call.response.set("Location", "/api/v1/vision/jobs/" + job.id);
+    // A replay answers as the first submit did, 202, with the job as it is now (Stripe's
+    // Idempotent-Replayed tells the two apart).
+    if (submitted.replayed)
+        call.response.set("Idempotent-Replayed", "true");
     send_json(call, 202, job_json(job));
 }
 

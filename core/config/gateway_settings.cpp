@@ -152,6 +152,12 @@ constexpr visiongw_option kUpload[] = {
      .min = "10",
      .max = "60000",
      .description = "how long a submit waits for the broker's confirm before answering 503"},
+    {.name = "idempotency_key_ttl_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "86400",
+     .min = "1",
+     .max = "2592000",
+     .description = "how long a submit's Idempotency-Key keeps its job after the answer"},
 };
 
 constexpr const char* kLogLevels[] = {"debug", "info", "warning", "error", nullptr};
@@ -384,6 +390,7 @@ GatewaySettings read_gateway_settings(const IniDocument& document,
     }
     s.max_field_bytes = static_cast<std::uint64_t>(upload.get_int("max_field_bytes"));
     s.publish_timeout_ms = static_cast<int>(upload.get_int("publish_timeout_ms"));
+    s.idempotency_key_ttl_seconds = upload.get_int("idempotency_key_ttl_seconds");
 
     s.log_level = section("log").get_string("level");
 

@@ -53,6 +53,7 @@ struct GatewaySettings {
     std::string formats;
     std::uint64_t max_field_bytes = 65536;
     int publish_timeout_ms = 5000;
+    std::int64_t idempotency_key_ttl_seconds = 86400;
 
     std::string log_level;
 

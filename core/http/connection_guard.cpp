@@ -18,6 +18,7 @@
 
 #include "http/json_answer.h"
 #include "http/request_id.h"
+#include "http/trace_headers.h"
 #include "jobs/random_uuid.h"
 
 namespace visiongw::core {
@@ -185,22 +186,21 @@ private:
             } catch (const Poco::Net::NoMessageException&) {
                 return;
             } catch (const Poco::Net::MessageException& e) {
-                refuse(session, head_refusal(e), "", "", start);
+                refuse(session, head_refusal(e), nullptr, start);
                 return;
             } catch (const Poco::SyntaxException&) {
                 // Poco parses Content-Length while it makes the request.
                 refuse(session,
                        {400, "malformed_request",
                         "Content-Length must be a non-negative decimal number"},
-                       "", "", start);
+                       nullptr, start);
                 return;
             } catch (const Poco::Exception&) {
                 return;  // the client went silent or away within its head
             }
             state.slot->deadline_ns = 0;
             if (auto refusal = framing_refusal(*request)) {
-                refuse(session, *refusal, request->getMethod(), request->get("X-Request-ID", ""),
-                       start);
+                refuse(session, *refusal, &*request, start);
                 return;
             }
             response.setDate(Poco::Timestamp());
@@ -227,7 +227,7 @@ private:
                     refuse(session,
                            {500, "internal_error",
                             std::string("the gateway failed to handle the request: ") + e.what()},
-                           request->getMethod(), request->get("X-Request-ID", ""), start);
+                           &*request, start);
                 }
                 return;
             }
@@ -239,12 +239,16 @@ private:
         }
     }
 
-    // Answers `refusal` as the API's JSON error and closes the connection after it.
+    // Answers `refusal` as the API's JSON error and closes the connection after it. `request`
+    // is null when its head could not be read.
     void refuse(Poco::Net::HTTPServerSession& session, const Refusal& refusal,
-                const std::string& method, const std::string& offered_id, Clock::time_point start) {
+                const Poco::Net::HTTPServerRequest* request, Clock::time_point start) {
         if (serving->slot->cut)
             return;  // the watchdog cut the connection: nobody to answer
-        const std::string request_id = choose_request_id(offered_id);
+        const std::string request_id =
+            choose_request_id(request ? request->get("X-Request-ID", "") : "");
+        const protocol::TraceContext trace =
+            request ? trace_of(*request) : protocol::continue_trace("", "");
         try {
             Poco::Net::HTTPServerResponseImpl response(session);
             response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
@@ -253,6 +257,7 @@ private:
                                         Poco::Net::HTTPResponse::getReasonForStatus(status));
             response.setKeepAlive(false);
             response.set("X-Request-ID", request_id);
+            response.set("traceresponse", trace.traceparent());
             const std::string body = error_json(refusal.code, refusal.message, request_id);
             response.setContentType("application/json");
             response.setContentLength(static_cast<std::streamsize>(body.size()));
@@ -265,7 +270,9 @@ private:
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
         guard_.log().write(sdk::LogLevel::info, "request",
                            {{"request_id", request_id},
-                            {"method", method},
+                            {"trace_id", trace.span.trace_id},
+                            {"span_id", trace.span.span_id},
+                            {"method", request ? request->getMethod() : ""},
                             {"route", "unmatched"},
                             {"status", refusal.status},
                             {"duration_ms", std::round(ms * 1000) / 1000},
@@ -385,6 +392,7 @@ bool ConnectionGuard::admit(const Poco::Net::StreamSocket& socket) {
     }
     guard.unlock();
     const std::string request_id = random_uuid();
+    const protocol::TraceContext trace = protocol::continue_trace("", "");
     const std::string body =
         error_json("too_many_connections",
                    "this client address has " + std::to_string(limits_.max_per_client) +
@@ -395,10 +403,12 @@ bool ConnectionGuard::admit(const Poco::Net::StreamSocket& socket) {
              "Content-Length: " +
                  std::to_string(body.size()) +
                  "\r\nRetry-After: 1\r\nConnection: close\r\nX-Request-ID: " + request_id +
-                 "\r\n\r\n" + body);
+                 "\r\ntraceresponse: " + trace.traceparent() + "\r\n\r\n" + body);
     log_.write(sdk::LogLevel::warning, "connection refused: too many from one client",
                {{"client", client},
                 {"request_id", request_id},
+                {"trace_id", trace.span.trace_id},
+                {"span_id", trace.span.span_id},
                 {"max_connections_per_client", limits_.max_per_client}});
     return false;
 }

@@ -11,6 +11,7 @@
 
 #include "ops/identity.h"
 #include "ops/step_clock.h"
+#include "visiongw/protocol/trace_context.h"
 
 namespace visiongw::core {
 
@@ -19,7 +20,8 @@ struct HttpCall {
     Poco::Net::HTTPServerResponse& response;
     std::istream& body;  // the request body (see RequestBody); not request.stream()
     std::string request_id;
-    std::string route;  // the route pattern, e.g. /api/v1/vision/jobs/{job_id}
+    protocol::TraceContext trace;  // this gateway's span of the request's W3C trace
+    std::string route;             // the route pattern, e.g. /api/v1/vision/jobs/{job_id}
     std::map<std::string, std::string> path_params;
     Identity identity;
     std::string job_id;         // for the access log, once known

@@ -13,6 +13,7 @@ enum class JobErrorKind {
     invalid,            // the request or one of its fields is not acceptable
     not_found,          // no such job (or another tenant's)
     conflict,           // the job's state does not allow the change
+    in_progress,        // the same request is still being processed; retry shortly
     too_large,          // the image is over the size limit
     unsupported_media,  // not a multipart form, not an image, or a format not allowed
     rejected,           // an image the policy refuses (dimensions, pixels, a bomb)

@@ -14,6 +14,7 @@
 #include "ops/json_text.h"
 #include "visiongw/protocol/job_message.h"
 #include "visiongw/protocol/json_text.h"
+#include "visiongw/protocol/trace_context.h"
 
 namespace visiongw::core {
 namespace {
@@ -67,6 +68,8 @@ std::string job_object(const sdk::JobRecord& record, std::string_view result_key
     out += result_value;
     out += ",\"error\":";
     out += raw_or_null(record.error_json);
+    if (auto trace = protocol::parse_traceparent(record.traceparent))
+        out += ",\"trace_id\":\"" + trace->trace_id + "\"";
     out += ",\"links\":{\"self\":" + json_quote(self) +
            ",\"events\":" + json_quote(self + "/events") +
            ",\"cancel\":" + json_quote(self + "/cancel") + "}}";

@@ -4,6 +4,7 @@
 #include "jobs/job_json.h"
 #include "jobs/job_message.h"
 #include "jobs/random_uuid.h"
+#include "jobs/sha256.h"
 #include "jobs/worker_event.h"
 #include "ops/json_text.h"
 
@@ -18,13 +19,30 @@ JobError unavailable(const std::string& what) {
     return JobError(JobErrorKind::unavailable, "service_unavailable", what);
 }
 
+// What makes two submits the same request for an Idempotency-Key: the analysis type, the
+// validated parameters and the image.
+std::string request_fingerprint(const sdk::JobRecord& record, const std::string& image_sha256) {
+    Sha256 digest;
+    for (const std::string* part :
+         {&record.analysis_type, &record.parameters_json, &image_sha256}) {
+        digest.update(part->data(), part->size());
+        digest.update("\n", 1);
+    }
+    return digest.hex();
+}
+
+// How long an Idempotency-Key stays `pending` at most: its submit's commit and publish take
+// far less, so a key outlives this only when its gateway died in between; then it frees itself.
+constexpr std::chrono::seconds kPendingGrace{60};
+
 }  // namespace
 
 JobService::JobService(JobPlugins plugins, std::chrono::milliseconds publish_timeout,
-                       bool hide_dedup, JobObserver observer)
+                       bool hide_dedup, std::chrono::seconds idempotency_ttl, JobObserver observer)
     : plugins_(std::move(plugins)),
       publish_timeout_(publish_timeout),
       hide_dedup_(hide_dedup),
+      idempotency_ttl_(idempotency_ttl),
       observer_(std::move(observer)) {}
 
 std::vector<std::string> JobService::analysis_types() const {
@@ -57,8 +75,8 @@ void JobService::report_status(const std::string& id, sdk::JobStatus status) {
     changes_.notify(id);
 }
 
-sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
-                                  const std::string& request_id, StepClock& clock) {
+Submitted JobService::submit(ReceivedUpload upload, const Identity& who,
+                             const RequestOrigin& origin, StepClock& clock) {
     sdk::AnalysisValidator& validator = validator_for(upload);
     sdk::ValidatedParameters parameters = validator.validate(upload.fields);
     if (!parameters.errors.empty()) {
@@ -76,8 +94,25 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     record.analysis_type = validator.analysis_type();
     record.status = sdk::JobStatus::queued;
     record.parameters_json = parameters_json(parameters.values);
-    record.request_id = request_id;
+    record.request_id = origin.request_id;
+    record.traceparent = origin.trace.traceparent();
+    record.tracestate = origin.trace.tracestate;
     record.created_at = record.updated_at = utc_now();
+
+    // A key already taken answers before the image is committed: a retry stores nothing.
+    std::optional<sdk::IdempotencyKey> idempotency;
+    if (!origin.idempotency_key.empty()) {
+        idempotency = sdk::IdempotencyKey{who.tenant, origin.idempotency_key,
+                                          request_fingerprint(record, upload.sha256)};
+        std::optional<sdk::IdempotencyEntry> taken;
+        try {
+            taken = plugins_.job_store.find_idempotency_key(*idempotency);
+        } catch (const std::exception& e) {
+            throw unavailable(std::string("job store unavailable: ") + e.what());
+        }
+        if (taken)
+            return replay(*taken, *idempotency);
+    }
 
     const std::string key = upload.sha256 + "." + std::string(upload.image.extension());
     auto guard = blob_locks_.lock(key);
@@ -91,19 +126,32 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
         const bool unavailable_now = dynamic_cast<const sdk::Unavailable*>(&e) != nullptr;
         const std::string reason =
             std::string(dependency) + (unavailable_now ? " unavailable: " : " failed: ") + e.what();
-        roll_back(record, blob, record_written, reason);
+        roll_back(record, blob, record_written, idempotency ? &*idempotency : nullptr, reason);
         return unavailable(reason);
     };
 
+    std::optional<sdk::IdempotencyEntry> taken;
     try {
-        plugins_.job_store.create(record);
+        if (idempotency) {
+            taken = plugins_.job_store.create_with_idempotency_key(
+                record, *idempotency,
+                std::chrono::ceil<std::chrono::seconds>(publish_timeout_) + kPendingGrace);
+        } else {
+            plugins_.job_store.create(record);
+        }
     } catch (const std::exception& e) {
         throw give_up("job store", e, false);
     }
+    if (taken) {
+        // Another submit with the key came first, since it was looked up.
+        roll_back(record, blob, false, nullptr, "its Idempotency-Key was taken meanwhile");
+        return replay(*taken, *idempotency);
+    }
     clock.mark(SubmitStep::record);
     sdk::JobMessage message{
-        record.id, request_id,
-        protocol::encode_job_message(job_message_of(record, upload, blob, parameters.values))};
+        record.id, record.request_id,
+        protocol::encode_job_message(job_message_of(record, upload, blob, parameters.values)),
+        record.traceparent, record.tracestate};
     auto published = [&](bool ok) {
         const double ms = clock.mark(SubmitStep::publish);
         if (observer_.published)
@@ -118,16 +166,60 @@ sdk::JobRecord JobService::submit(ReceivedUpload upload, const Identity& who,
     published(true);
     guard.unlock();
     report_status(record.id, record.status);
+    if (idempotency) {
+        try {
+            plugins_.job_store.complete_idempotency_key(*idempotency, record.id, idempotency_ttl_);
+        } catch (const std::exception& e) {
+            // The job is queued; its key frees itself after its pending time instead.
+            if (observer_.warning)
+                observer_.warning(std::string("Idempotency-Key not completed: ") + e.what(),
+                                  record.id);
+        }
+    }
+    return {record, false};
+}
 
-    return record;
+Submitted JobService::replay(const sdk::IdempotencyEntry& entry, const sdk::IdempotencyKey& key) {
+    if (entry.fingerprint != key.fingerprint) {
+        throw JobError(JobErrorKind::conflict, "idempotency_key_reused",
+                       "Idempotency-Key \"" + key.key + "\" was used for another request (job " +
+                           entry.job_id +
+                           ": another image, analysis type or parameters); a new request needs "
+                           "a new key");
+    }
+    if (entry.state == sdk::IdempotencyEntry::State::pending) {
+        throw JobError(JobErrorKind::in_progress, "idempotency_key_in_progress",
+                       "the first request with Idempotency-Key \"" + key.key +
+                           "\" is still being processed; retry after Retry-After seconds");
+    }
+    std::optional<sdk::JobRecord> record;
+    try {
+        record = plugins_.job_store.get(entry.job_id);
+    } catch (const std::exception& e) {
+        throw unavailable(std::string("job store unavailable: ") + e.what());
+    }
+    if (!record) {
+        throw JobError(
+            JobErrorKind::not_found, "job_not_found",
+            "job " + entry.job_id + " of Idempotency-Key \"" + key.key + "\" has expired");
+    }
+    return {*record, true};
 }
 
 void JobService::roll_back(const sdk::JobRecord& record, const sdk::StoredBlob& blob,
-                           bool record_written, const std::string& reason) {
+                           bool record_written, const sdk::IdempotencyKey* key,
+                           const std::string& reason) {
     auto failed = [&](std::string_view step, const std::exception& e) {
         if (observer_.rollback_failed)
-            observer_.rollback_failed(step, e.what(), record.id, record.request_id);
+            observer_.rollback_failed(step, e.what(), record);
     };
+    if (key != nullptr && record_written) {
+        try {
+            plugins_.job_store.release_idempotency_key(*key, record.id);
+        } catch (const std::exception& e) {
+            failed(RollbackStep::release_idempotency_key, e);
+        }
+    }
     bool record_keeps_image = false;  // a queued record that could not be changed names it
     if (record_written) {
         try {

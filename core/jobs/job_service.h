@@ -17,6 +17,7 @@
 #include "jobs/submit_step.h"
 #include "jobs/upload.h"
 #include "ops/identity.h"
+#include "visiongw/protocol/trace_context.h"
 #include "visiongw/sdk/analysis.h"
 #include "visiongw/sdk/job_store.h"
 #include "visiongw/sdk/queue.h"
@@ -36,6 +37,8 @@ struct JobPlugins {
 struct RollbackStep {
     // The record could not be erased; it is marked failed instead.
     static constexpr std::string_view erase_record = "erase_record";
+    // The Idempotency-Key could not be freed; it frees itself once its pending time is over.
+    static constexpr std::string_view release_idempotency_key = "release_idempotency_key";
     // The record could be neither erased nor marked failed: it stays queued (never published)
     // until its TTL, and its image is kept for it.
     static constexpr std::string_view mark_record_failed = "mark_record_failed";
@@ -44,20 +47,38 @@ struct RollbackStep {
     static constexpr std::string_view remove_image = "remove_image";
 };
 
+// The request a submit comes from: its id and this gateway's span of its trace, written into the
+// record and the job message, and its Idempotency-Key (empty: none; else already checked to be
+// 1–255 visible ASCII characters).
+struct RequestOrigin {
+    std::string request_id;
+    protocol::TraceContext trace;
+    std::string idempotency_key;
+};
+
+// What a submit answered: the job, and whether it is the job an earlier submit with the same
+// Idempotency-Key made (nothing new was stored, recorded or published).
+struct Submitted {
+    sdk::JobRecord job;
+    bool replayed = false;
+};
+
 // What the service reports as it works (logs and metrics); every member may be empty.
 struct JobObserver {
     std::function<void(const std::string& job_id, sdk::JobStatus status)> status_changed;
     std::function<void(double seconds, bool ok)> published;
     std::function<void(const std::string& message, const std::string& job_id)> warning;
-    std::function<void(std::string_view step, const std::string& error, const std::string& job_id,
-                       const std::string& request_id)>
+    // `record` is the submit's, as it was to be created.
+    std::function<void(std::string_view step, const std::string& error,
+                       const sdk::JobRecord& record)>
         rollback_failed;
 };
 
 class JobService : public sdk::WorkerEventSink {
 public:
+    // An Idempotency-Key is kept for `idempotency_ttl` after its submit was answered.
     JobService(JobPlugins plugins, std::chrono::milliseconds publish_timeout, bool hide_dedup,
-               JobObserver observer);
+               std::chrono::seconds idempotency_ttl, JobObserver observer);
 
     // Takes a received upload through validation, commit, record and publish, marking each
     // SubmitStep on `clock` as it is done (publish also when the queue gave up). Returns the
@@ -69,8 +90,14 @@ public:
     // another job shares it or a record that could not be changed still names it, so no queued
     // record is ever left without its image; each rollback step that fails is reported to
     // JobObserver::rollback_failed.
-    sdk::JobRecord submit(ReceivedUpload upload, const Identity& who, const std::string& request_id,
-                          StepClock& clock);
+    // With an Idempotency-Key (per tenant): a key already used for the same request (image,
+    // analysis type, parameters) returns that job, replayed, without committing the image,
+    // writing or publishing anything; one used for another request throws JobError conflict
+    // `idempotency_key_reused`; one whose submit is still in flight throws JobError in_progress
+    // `idempotency_key_in_progress`. The key is written with the record, in one step, and
+    // freed by a rollback.
+    Submitted submit(ReceivedUpload upload, const Identity& who, const RequestOrigin& origin,
+                     StepClock& clock);
     // The record; throws JobError invalid (a bad id), not_found (also for another tenant's
     // job) or unavailable.
     sdk::JobRecord get(const std::string& id, const Identity& who);
@@ -93,14 +120,18 @@ public:
 
 private:
     sdk::AnalysisValidator& validator_for(const ReceivedUpload& upload) const;
-    // Undoes a submit whose record or message failed for `reason` (see submit). Never throws.
+    // Undoes a submit whose record or message failed for `reason` (see submit), freeing its
+    // Idempotency-Key when it has one. Never throws.
     void roll_back(const sdk::JobRecord& record, const sdk::StoredBlob& blob, bool record_written,
-                   const std::string& reason);
+                   const sdk::IdempotencyKey* key, const std::string& reason);
+    // The answer to a submit whose Idempotency-Key is taken (see submit).
+    Submitted replay(const sdk::IdempotencyEntry& entry, const sdk::IdempotencyKey& key);
     void report_status(const std::string& id, sdk::JobStatus status);
 
     JobPlugins plugins_;
     std::chrono::milliseconds publish_timeout_;
     bool hide_dedup_;
+    std::chrono::seconds idempotency_ttl_;
     JobObserver observer_;
     BlobLocks blob_locks_;
     JobChanges changes_;

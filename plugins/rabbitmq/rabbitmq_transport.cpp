@@ -88,9 +88,14 @@ void RabbitmqTransport::publish(const sdk::JobMessage& message,
                                 std::chrono::milliseconds deadline) {
     ConfirmingPublisher& publisher = running_publisher();
     const amqp::Topology& topology = settings_->topology;
-    publisher.publish(job_scoped_message(topology.exchange, topology.routing_key, message.job_id,
-                                         message.request_id, message.body),
-                      deadline);
+    OutgoingMessage job = job_scoped_message(topology.exchange, topology.routing_key,
+                                             message.job_id, message.request_id, message.body);
+    // W3C Trace Context over AMQP: the trace's headers as application properties.
+    if (!message.traceparent.empty())
+        job.properties.headers["traceparent"] = message.traceparent;
+    if (!message.tracestate.empty())
+        job.properties.headers["tracestate"] = message.tracestate;
+    publisher.publish(std::move(job), deadline);
 }
 
 void RabbitmqTransport::broadcast_cancel(std::string_view job_id, std::string_view request_id) {

@@ -33,32 +33,67 @@ local function list_keys(prefix, tenant, status, analysis_type)
 end
 )lua";
 
-// KEYS: job hash[, file set]. ARGV: ttl, job id, list prefix, field, value, ...
-// Also drops up to two entries of expired jobs from the old end of each of the job's indexes,
-// so an index stays as long as its live jobs while jobs keep coming.
-constexpr const char* kCreateLua = R"lua(
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-local now = redis.call('TIME')
-local entry = string.format('%010d%06d', tonumber(now[1]), tonumber(now[2])) .. ':' .. ARGV[2]
-redis.call('HSET', KEYS[1], 'list_entry', entry)
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-local job_prefix = string.sub(KEYS[1], 1, #KEYS[1] - #ARGV[2])
-local job = redis.call('HMGET', KEYS[1], 'tenant', 'status', 'analysis_type')
-for _, index in ipairs(list_keys(ARGV[3], job[1], job[2], job[3])) do
-  for _, old in ipairs(redis.call('ZRANGEBYLEX', index, '-', '+', 'LIMIT', 0, 2)) do
-    if redis.call('EXISTS', job_prefix .. string.sub(old, 18)) == 0 then
-      redis.call('ZREM', index, old)
+// Writes a job hash from ARGV[first], ARGV[first + 1], ... (field, value pairs), enters it in
+// its listing indexes under `list_prefix` and, with a file set, adds the job to it; all expire
+// after `ttl`. Also drops up to two entries of expired jobs from the old end of each of the
+// job's indexes, so an index stays as long as its live jobs while jobs keep coming. Prepended
+// to the scripts that create (after kListKeysLua).
+constexpr const char* kCreateRecordLua = R"lua(
+local function create_record(job, file_set, ttl, id, list_prefix, first)
+  redis.call('DEL', job)
+  redis.call('HSET', job, unpack(ARGV, first))
+  local now = redis.call('TIME')
+  local entry = string.format('%010d%06d', tonumber(now[1]), tonumber(now[2])) .. ':' .. id
+  redis.call('HSET', job, 'list_entry', entry)
+  redis.call('EXPIRE', job, ttl)
+  local job_prefix = string.sub(job, 1, #job - #id)
+  local fields = redis.call('HMGET', job, 'tenant', 'status', 'analysis_type')
+  for _, index in ipairs(list_keys(list_prefix, fields[1], fields[2], fields[3])) do
+    for _, old in ipairs(redis.call('ZRANGEBYLEX', index, '-', '+', 'LIMIT', 0, 2)) do
+      if redis.call('EXISTS', job_prefix .. string.sub(old, 18)) == 0 then
+        redis.call('ZREM', index, old)
+      end
     end
+    redis.call('ZADD', index, 0, entry)
+    redis.call('EXPIRE', index, ttl)
   end
-  redis.call('ZADD', index, 0, entry)
-  redis.call('EXPIRE', index, ARGV[1])
+  if file_set then
+    redis.call('SADD', file_set, id)
+    redis.call('EXPIRE', file_set, ttl)
+  end
 end
-if KEYS[2] then
-  redis.call('SADD', KEYS[2], ARGV[2])
-  redis.call('EXPIRE', KEYS[2], ARGV[1])
-end
+)lua";
+
+// KEYS: job hash[, file set]. ARGV: ttl, job id, list prefix, field, value, ...
+constexpr const char* kCreateLua = R"lua(
+create_record(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], 4)
 return 1
+)lua";
+
+// KEYS: idempotency key hash, job hash[, file set]. ARGV: ttl, job id, list prefix,
+// fingerprint, pending ttl, field, value, ... Returns {} when it created the job, else the key's
+// {fingerprint, job id, state}.
+constexpr const char* kCreateWithIdempotencyKeyLua = R"lua(
+local taken = redis.call('HMGET', KEYS[1], 'fingerprint', 'job_id', 'state')
+if taken[1] then return taken end
+create_record(KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], 6)
+redis.call('HSET', KEYS[1], 'fingerprint', ARGV[4], 'job_id', ARGV[2], 'state', 'pending')
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return {}
+)lua";
+
+// KEYS: idempotency key hash. ARGV: job id, ttl. Completes the key when it is the job's.
+constexpr const char* kCompleteIdempotencyKeyLua = R"lua(
+if redis.call('HGET', KEYS[1], 'job_id') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'completed')
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+return 1
+)lua";
+
+// KEYS: idempotency key hash. ARGV: job id. Frees the key when it is the job's.
+constexpr const char* kReleaseIdempotencyKeyLua = R"lua(
+if redis.call('HGET', KEYS[1], 'job_id') ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])
 )lua";
 
 // KEYS: job hash. ARGV: status, progress or '', result_json, error_json, updated_at, ttl,
@@ -209,7 +244,11 @@ private:
     std::string sha1_;
 };
 
-const LuaScript kCreate{std::string(kListKeysLua) + kCreateLua};
+const LuaScript kCreate{std::string(kListKeysLua) + kCreateRecordLua + kCreateLua};
+const LuaScript kCreateWithIdempotencyKey{std::string(kListKeysLua) + kCreateRecordLua +
+                                          kCreateWithIdempotencyKeyLua};
+const LuaScript kCompleteIdempotencyKey{kCompleteIdempotencyKeyLua};
+const LuaScript kReleaseIdempotencyKey{kReleaseIdempotencyKeyLua};
 const LuaScript kTransition{std::string(kIsFinalLua) + kListKeysLua + kTransitionLua};
 const LuaScript kErase{std::string(kListKeysLua) + kEraseLua};
 const LuaScript kList{kListLua};
@@ -253,6 +292,8 @@ constexpr TextField kTextFields[] = {
     {"updated_at", &sdk::JobRecord::updated_at},
     {"result_json", &sdk::JobRecord::result_json},
     {"error_json", &sdk::JobRecord::error_json},
+    {"traceparent", &sdk::JobRecord::traceparent},
+    {"tracestate", &sdk::JobRecord::tracestate},
 };
 
 // Field, value, field, value, ... for HSET.
@@ -309,6 +350,19 @@ bool is_list_position(std::string_view position) {
            std::all_of(position.begin() + kDigits + 1, position.end(), is_id_char);
 }
 
+// The entry of {fingerprint, job id, state}; nullopt for an empty reply or missing fields (no
+// such key). Throws sdk::Error for a state it does not know.
+std::optional<sdk::IdempotencyEntry> idempotency_entry_from(
+    const std::vector<std::string>& fields) {
+    if (fields.size() != 3 || fields[0].empty())
+        return std::nullopt;
+    using State = sdk::IdempotencyEntry::State;
+    if (fields[2] != "pending" && fields[2] != "completed")
+        throw sdk::Error("redis idempotency key has unknown state '" + fields[2] + "'");
+    return sdk::IdempotencyEntry{fields[0], fields[1],
+                                 fields[2] == "pending" ? State::pending : State::completed};
+}
+
 std::optional<sdk::TransitionOutcome> parse_outcome(const std::string& text) {
     using sdk::TransitionOutcome;
     for (auto [name, outcome] : {std::pair{"applied", TransitionOutcome::applied},
@@ -329,6 +383,7 @@ void RedisJobStore::configure(const sdk::PluginConfig& config, sdk::PluginContex
     job_key_prefix_ = key_prefix + "job:";
     file_set_prefix_ = key_prefix + "file:";
     list_prefix_ = key_prefix + "list:";
+    idempotency_prefix_ = key_prefix + "idempotency:";
     ttl_seconds_ = std::to_string(config.get_int("ttl_seconds"));
     pool_ = std::make_unique<RedisConnectionPool>(
         parse_redis_url(config.get_string("url")),
@@ -380,15 +435,63 @@ std::vector<sdk::MetricSample> RedisJobStore::metrics() {
     };
 }
 
-void RedisJobStore::create(const sdk::JobRecord& record) {
+// The keys of the job hash and, when the record is unfinished and names a file, its file set.
+std::vector<std::string> RedisJobStore::record_keys(const sdk::JobRecord& record) const {
     std::vector<std::string> keys{job_key(record.id)};
     if (!record.file_key.empty() && !sdk::is_final(record.status)) {
         keys.push_back(file_set_key(record.file_key));
     }
+    return keys;
+}
+
+void RedisJobStore::create(const sdk::JobRecord& record) {
     std::vector<std::string> args{ttl_seconds_, record.id, list_prefix_};
     auto fields = hash_fields(record);
     args.insert(args.end(), fields.begin(), fields.end());
-    pool_->with_client([&](RedisConnection& redis) { kCreate.run(redis, keys, args); });
+    pool_->with_client(
+        [&](RedisConnection& redis) { kCreate.run(redis, record_keys(record), args); });
+}
+
+std::optional<sdk::IdempotencyEntry> RedisJobStore::find_idempotency_key(
+    const sdk::IdempotencyKey& key) {
+    Array command;
+    command << "HMGET" << idempotency_key(key) << "fingerprint"
+            << "job_id"
+            << "state";
+    return idempotency_entry_from(pool_->with_client([&](RedisConnection& redis) {
+        return strings_of(reply_value<Array>(*redis.send(command)));
+    }));
+}
+
+std::optional<sdk::IdempotencyEntry> RedisJobStore::create_with_idempotency_key(
+    const sdk::JobRecord& record, const sdk::IdempotencyKey& key,
+    std::chrono::seconds pending_ttl) {
+    std::vector<std::string> keys{idempotency_key(key)};
+    for (std::string& record_key : record_keys(record))
+        keys.push_back(std::move(record_key));
+    std::vector<std::string> args{ttl_seconds_, record.id, list_prefix_, key.fingerprint,
+                                  std::to_string(pending_ttl.count())};
+    auto fields = hash_fields(record);
+    args.insert(args.end(), fields.begin(), fields.end());
+    return idempotency_entry_from(pool_->with_client([&](RedisConnection& redis) {
+        return strings_of(reply_value<Array>(*kCreateWithIdempotencyKey.run(redis, keys, args)));
+    }));
+}
+
+void RedisJobStore::complete_idempotency_key(const sdk::IdempotencyKey& key,
+                                             std::string_view job_id, std::chrono::seconds ttl) {
+    std::vector<std::string> args{std::string(job_id), std::to_string(ttl.count())};
+    pool_->with_client([&](RedisConnection& redis) {
+        kCompleteIdempotencyKey.run(redis, {idempotency_key(key)}, args);
+    });
+}
+
+void RedisJobStore::release_idempotency_key(const sdk::IdempotencyKey& key,
+                                            std::string_view job_id) {
+    std::vector<std::string> args{std::string(job_id)};
+    pool_->with_client([&](RedisConnection& redis) {
+        kReleaseIdempotencyKey.run(redis, {idempotency_key(key)}, args);
+    });
 }
 
 std::optional<sdk::JobRecord> RedisJobStore::get(std::string_view id) {
@@ -468,6 +571,12 @@ std::string RedisJobStore::job_key(std::string_view id) const {
 
 std::string RedisJobStore::file_set_key(std::string_view file_key) const {
     return file_set_prefix_ + std::string(file_key);
+}
+
+std::string RedisJobStore::idempotency_key(const sdk::IdempotencyKey& key) const {
+    // The tenant's length keeps tenant "a:b" with key "c" apart from tenant "a" with key "b:c".
+    return idempotency_prefix_ + std::to_string(key.tenant.size()) + ":" + key.tenant + ":" +
+           key.key;
 }
 
 }  // namespace visiongw::redis

@@ -14,9 +14,11 @@
 namespace visiongw::redis {
 
 // Keys: `<prefix>job:<id>` (hash of every JobRecord field, plus `list_entry`),
-// `<prefix>file:<file_key>` (set of ids of jobs that were not final when last written) and the
-// listing indexes `<prefix>list:<tenant length>:<tenant>:<status or *>:<type or *>`: four
-// sorted sets per job (any, its status, its type, both) whose members `list_entry` are
+// `<prefix>file:<file_key>` (set of ids of jobs that were not final when last written),
+// `<prefix>idempotency:<tenant length>:<tenant>:<key>` (hash of fingerprint, job_id, state;
+// with its own TTL) and the listing indexes
+// `<prefix>list:<tenant length>:<tenant>:<status or *>:<type or *>`: four sorted sets per job
+// (any, its status, its type, both) whose members `list_entry` are
 // `<16-digit microseconds of Redis TIME>:<id>` at score 0, so their lexical order is creation
 // order and a member is a page position no later insert can shift. A transition moves the
 // job between status indexes; an index member whose hash expired is dropped by the listing
@@ -44,17 +46,28 @@ public:
     // Counts only members whose hash still exists, is not final and names this file; other
     // members are removed from the set on the way.
     bool file_in_use(std::string_view file_key) override;
+    std::optional<sdk::IdempotencyEntry> find_idempotency_key(
+        const sdk::IdempotencyKey& key) override;
+    std::optional<sdk::IdempotencyEntry> create_with_idempotency_key(
+        const sdk::JobRecord& record, const sdk::IdempotencyKey& key,
+        std::chrono::seconds pending_ttl) override;
+    void complete_idempotency_key(const sdk::IdempotencyKey& key, std::string_view job_id,
+                                  std::chrono::seconds ttl) override;
+    void release_idempotency_key(const sdk::IdempotencyKey& key, std::string_view job_id) override;
     // Reads at most limit + 1 live records (plus the expired entries it drops on the way).
     sdk::JobPage list(const sdk::JobQuery& query) override;
 
 private:
     std::string job_key(std::string_view id) const;
     std::string file_set_key(std::string_view file_key) const;
+    std::string idempotency_key(const sdk::IdempotencyKey& key) const;
+    std::vector<std::string> record_keys(const sdk::JobRecord& record) const;
 
     sdk::PluginLog* log_ = nullptr;
-    std::string job_key_prefix_;   // <key_prefix>job:
-    std::string file_set_prefix_;  // <key_prefix>file:
-    std::string list_prefix_;      // <key_prefix>list:
+    std::string job_key_prefix_;      // <key_prefix>job:
+    std::string file_set_prefix_;     // <key_prefix>file:
+    std::string list_prefix_;         // <key_prefix>list:
+    std::string idempotency_prefix_;  // <key_prefix>idempotency:
     std::string ttl_seconds_;
     std::unique_ptr<RedisConnectionPool> pool_;
 };

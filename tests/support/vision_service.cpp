@@ -46,6 +46,8 @@ public:
         std::unique_lock lock(service_.mutex_);
         const int index = static_cast<int>(service_.bodies_.size());
         service_.bodies_.push_back(std::move(body));
+        service_.trace_headers_.emplace_back(request.get("traceparent", ""),
+                                             request.get("tracestate", ""));
         service_.changed_.notify_all();
         lock.unlock();
         const ServiceReply reply = service_.script_(index);
@@ -103,6 +105,11 @@ std::string VisionService::url(const std::string& path) const {
 std::vector<std::string> VisionService::bodies() const {
     std::lock_guard lock(mutex_);
     return bodies_;
+}
+
+std::vector<std::pair<std::string, std::string>> VisionService::trace_headers() const {
+    std::lock_guard lock(mutex_);
+    return trace_headers_;
 }
 
 int VisionService::requests() const {

@@ -39,6 +39,9 @@ public:
     std::string url(const std::string& path = "/analyze") const;
     // The bodies of the requests received so far.
     std::vector<std::string> bodies() const;
+    // The `traceparent` and `tracestate` headers of the requests received so far, in order
+    // ("" when absent).
+    std::vector<std::pair<std::string, std::string>> trace_headers() const;
     int requests() const;
     // Waits until at least `count` requests arrived; false after `timeout`.
     bool wait_for_requests(int count, std::chrono::milliseconds timeout) const;
@@ -53,6 +56,7 @@ private:
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
     std::vector<std::string> bodies_;
+    std::vector<std::pair<std::string, std::string>> trace_headers_;
     bool released_ = false;
     int active_ = 0;  // handlers running
     Poco::Net::ServerSocket socket_;

@@ -21,6 +21,8 @@ void write_access_log(RequestContext& context, const NextStep& next) {
     const HttpCall& call = context.call;
     std::vector<LogField> fields{
         {"request_id", call.request_id},
+        {"trace_id", call.trace.span.trace_id},
+        {"span_id", call.trace.span.span_id},
         {"method", call.request.getMethod()},
         {"route", call.route},
         {"status", static_cast<int>(call.response.getStatus())},

@@ -22,7 +22,7 @@ bool allow_origin(RequestContext& context) {
         response.set("Vary", "Origin");
     response.set("Access-Control-Expose-Headers",
                  "Location, Retry-After, X-Request-ID, RateLimit-Limit, RateLimit-Remaining, "
-                 "RateLimit-Reset");
+                 "RateLimit-Reset, traceresponse, Idempotent-Replayed");
     return true;
 }
 

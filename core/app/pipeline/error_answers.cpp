@@ -1,5 +1,7 @@
 #include <Poco/Net/NetException.h>
 
+#include <vector>
+
 #include "app/error_statuses.h"
 #include "app/pipeline/request_steps.h"
 #include "http/json_answer.h"
@@ -7,23 +9,32 @@
 namespace visiongw::core {
 namespace {
 
+// A log line of the request: its id, `fields`, then its trace and the gateway's span.
+void log_request(RequestContext& context, sdk::LogLevel level, std::string_view message,
+                 std::initializer_list<LogField> fields) {
+    const HttpCall& call = context.call;
+    std::vector<LogField> line{{"request_id", call.request_id}};
+    line.insert(line.end(), fields);
+    line.insert(line.end(),
+                {{"trace_id", call.trace.span.trace_id}, {"span_id", call.trace.span.span_id}});
+    context.gateway.log.write(level, message, line);
+}
+
 void answer_error(RequestContext& context, const HttpError& error) {
     HttpCall& call = context.call;
     auto& response = call.response;
     if (response.sent()) {
         // The answer (an event stream's 200) has started: the error can only end it, and the
         // access log shows its status, so the log says why it ended.
-        context.gateway.log.write(
-            sdk::LogLevel::warning, "answer cut short after it started",
-            {{"request_id", call.request_id}, {"code", error.code}, {"error", error.what()}});
+        log_request(context, sdk::LogLevel::warning, "answer cut short after it started",
+                    {{"code", error.code}, {"error", error.what()}});
         return;
     }
     // An unread body would be taken for the next request on this connection.
     if (!call.body_consumed)
         response.setKeepAlive(false);
     if (error.status >= 500) {
-        context.gateway.log.write(sdk::LogLevel::warning, error.what(),
-                                  {{"request_id", call.request_id}, {"code", error.code}});
+        log_request(context, sdk::LogLevel::warning, error.what(), {{"code", error.code}});
     }
     send_error(call, error);
 }
@@ -48,12 +59,11 @@ void answer_errors(RequestContext& context, const NextStep& next) {
         // The client's connection failed mid-request; it can no longer be answered.
         call.body_consumed = true;
         call.response.setKeepAlive(false);
-        context.gateway.log.write(sdk::LogLevel::info, "client connection lost",
-                                  {{"request_id", call.request_id}, {"error", e.displayText()}});
+        log_request(context, sdk::LogLevel::info, "client connection lost",
+                    {{"error", e.displayText()}});
     } catch (const std::exception& e) {
-        context.gateway.log.write(
-            sdk::LogLevel::error, "request failed",
-            {{"request_id", call.request_id}, {"route", call.route}, {"error", e.what()}});
+        log_request(context, sdk::LogLevel::error, "request failed",
+                    {{"route", call.route}, {"error", e.what()}});
         answer_error(context, HttpError(500, "internal_error",
                                         "the gateway failed to handle the request; see its log "
                                         "for request id " +

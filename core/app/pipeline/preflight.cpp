@@ -17,8 +17,10 @@ void answer_preflight(RequestContext& context, const NextStep& next) {
         allow += (allow.empty() ? "" : ", ") + method;
     auto& response = context.call.response;
     response.set("Access-Control-Allow-Methods", allow);
-    response.set("Access-Control-Allow-Headers",
-                 "Authorization, Content-Type, Last-Event-ID, X-API-Key, X-Request-ID");
+    response.set(
+        "Access-Control-Allow-Headers",
+        "Authorization, Content-Type, Idempotency-Key, Last-Event-ID, X-API-Key, X-Request-ID, "
+        "traceparent, tracestate");
     response.set("Access-Control-Max-Age", "600");
     response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
     response.setContentLength(0);

@@ -173,7 +173,10 @@ TEST_F(RabbitmqTransportTest, PublishedJobReachesTheQueuePersistentWithItsHeader
     ASSERT_TRUE(transport.health().ok) << transport.health().detail;
     const std::string body = R"({"schema_version":1,"job_id":"job-1","note":"ünïcode \" quote"})";
 
-    transport.publish({"job-1", "request-1", body}, 5s);
+    transport.publish(
+        {"job-1", "request-1", body, "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+         "congo=t61rcWkgMzE"},
+        5s);
 
     auto consumer = consumer_of(topology_.queue);
     auto delivery = next_delivery(*consumer, 5s);
@@ -183,6 +186,9 @@ TEST_F(RabbitmqTransportTest, PublishedJobReachesTheQueuePersistentWithItsHeader
     EXPECT_EQ(delivery->properties.content_type, "application/json");
     EXPECT_EQ(delivery->properties.message_id, "job-1");
     EXPECT_EQ(delivery->properties.headers["x-request-id"], "request-1");
+    EXPECT_EQ(delivery->properties.headers["traceparent"],
+              "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    EXPECT_EQ(delivery->properties.headers["tracestate"], "congo=t61rcWkgMzE");
     EXPECT_EQ(metric("visiongw_rabbitmq_unconfirmed_messages"), 0);
     EXPECT_EQ(metric("visiongw_rabbitmq_publish_failures_total"), 0);
 }
@@ -198,7 +204,7 @@ TEST_F(RabbitmqTransportTest, ConcurrentPublishesAreAllConfirmedAndArriveOnce) {
         publishers.emplace_back([&] {
             for (int i = next++; i < kMessages; i = next++) {
                 std::string id = "job-" + std::to_string(i);
-                transport.publish({id, "request", R"({"job_id":")" + id + "\"}"}, 10s);
+                transport.publish({id, "request", R"({"job_id":")" + id + "\"}", "", ""}, 10s);
                 ++confirmed;
             }
         });
@@ -221,7 +227,7 @@ TEST_F(RabbitmqTransportTest, UnroutableJobIsRefused) {
     connect().delete_queue(topology_.queue);
 
     auto started = Clock::now();
-    EXPECT_THROW(transport.publish({"job-1", "request-1", "{}"}, 5s), sdk::Unavailable);
+    EXPECT_THROW(transport.publish({"job-1", "request-1", "{}", "", ""}, 5s), sdk::Unavailable);
     EXPECT_LT(Clock::now() - started, 2s);
     EXPECT_EQ(metric("visiongw_rabbitmq_publish_failures_total"), 1);
     EXPECT_TRUE(transport.health().ok);
@@ -235,7 +241,7 @@ TEST_F(RabbitmqTransportTest, BrokerOutageFailsFastAndRecoversWithoutRestart) {
     ASSERT_TRUE(eventually([&] { return !transport.health().ok; }, 10s));
     auto started = Clock::now();
     try {
-        transport.publish({"job-lost", "request-1", "{}"}, 5s);
+        transport.publish({"job-lost", "request-1", "{}", "", ""}, 5s);
         ADD_FAILURE() << "publish succeeded while the broker was stopped";
     } catch (const sdk::Unavailable& error) {
         EXPECT_NE(std::string(error.what()).find("is unreachable"), std::string::npos)
@@ -250,7 +256,7 @@ TEST_F(RabbitmqTransportTest, BrokerOutageFailsFastAndRecoversWithoutRestart) {
     const std::string detail = transport.health().detail;
     EXPECT_NE(detail.find("(last error "), std::string::npos) << detail;
     EXPECT_NE(detail.find(" s ago: "), std::string::npos) << detail;
-    transport.publish({"job-kept", "request-2", "{}"}, 5s);
+    transport.publish({"job-kept", "request-2", "{}", "", ""}, 5s);
     EXPECT_GE(metric("visiongw_rabbitmq_reconnects_total"), 1);
 
     auto consumer = consumer_of(topology_.queue);
@@ -268,7 +274,7 @@ TEST_F(RabbitmqTransportTest, IdleConnectionsSurviveHeartbeats) {
 
     EXPECT_TRUE(transport.health().ok) << transport.health().detail;
     EXPECT_EQ(metric("visiongw_rabbitmq_reconnects_total"), 0);
-    transport.publish({"job-1", "request-1", "{}"}, 5s);
+    transport.publish({"job-1", "request-1", "{}", "", ""}, 5s);
 }
 
 // The publisher's confirm poll relies on it: rabbitmq-c rounds the time left down to whole
@@ -379,7 +385,8 @@ TEST_F(RabbitmqTransportTest, EveryEventOfABurstIsSettled) {
 
 TEST_F(RabbitmqTransportTest, RejectedJobBecomesAFailedEvent) {
     RabbitmqTransport& transport = start_transport();
-    transport.publish({"job-7", "request-1", R"({"schema_version":1,"job_id":"job-7"})"}, 5s);
+    transport.publish({"job-7", "request-1", R"({"schema_version":1,"job_id":"job-7"})", "", ""},
+                      5s);
 
     auto worker = consumer_of(topology_.queue);
     auto job = next_delivery(*worker, 5s);
@@ -402,7 +409,8 @@ TEST_F(RabbitmqTransportTest, JobTheBrokerTakesAfterItsDeadlineIsCancelledForThe
     RabbitmqTransport& transport = start_transport();
     ASSERT_TRUE(transport.health().ok);
     auto alarm = block_publishers();
-    EXPECT_THROW(transport.publish({"job-late", "request-late", "{}"}, 1s), sdk::Unavailable);
+    EXPECT_THROW(transport.publish({"job-late", "request-late", "{}", "", ""}, 1s),
+                 sdk::Unavailable);
     alarm.reset();
 
     // The gateway answered 503 and rolled the job back, yet the broker queued the message.
@@ -422,7 +430,8 @@ TEST_F(RabbitmqTransportTest, JobTheBrokerTakesAfterItsDeadlineIsCancelledForThe
 TEST_F(RabbitmqTransportTest, LateJobsCancellationTheBrokerCannotRouteCountsAsAFailure) {
     RabbitmqTransport& transport = start_transport(false);
     auto alarm = block_publishers();
-    EXPECT_THROW(transport.publish({"job-late", "request-late", "{}"}, 1s), sdk::Unavailable);
+    EXPECT_THROW(transport.publish({"job-late", "request-late", "{}", "", ""}, 1s),
+                 sdk::Unavailable);
     connect().delete_queue(topology_.cancel_stream);  // the cancellation has nowhere to go
     alarm.reset();
 
@@ -435,7 +444,8 @@ TEST_F(RabbitmqTransportTest, JobInFlightWhenItsConnectionDiedAfterItsDeadlineIs
     RabbitmqTransport& transport = start_transport();
     ASSERT_TRUE(transport.health().ok);
     auto alarm = block_publishers();
-    EXPECT_THROW(transport.publish({"job-lost", "request-lost", "{}"}, 1s), sdk::Unavailable);
+    EXPECT_THROW(transport.publish({"job-lost", "request-lost", "{}", "", ""}, 1s),
+                 sdk::Unavailable);
     rabbitmqctl("close_all_connections test");  // whether the broker had taken it is unknown
     alarm.reset();
     ASSERT_TRUE(eventually([&] { return metric("visiongw_rabbitmq_reconnects_total") >= 1; }, 30s));
@@ -480,7 +490,7 @@ TEST_F(RabbitmqTransportTest, QuorumQueueTakesJobs) {
     options_["queue_type"] = std::string("quorum");
     RabbitmqTransport& transport = start_transport();
     ASSERT_TRUE(transport.health().ok) << transport.health().detail;
-    transport.publish({"job-q", "request-1", "{}"}, 5s);
+    transport.publish({"job-q", "request-1", "{}", "", ""}, 5s);
 
     auto consumer = consumer_of(topology_.queue);
     auto delivery = next_delivery(*consumer, 5s);
@@ -492,7 +502,7 @@ TEST_F(RabbitmqTransportTest, StopWithoutStartIsSafe) {
     RabbitmqTransport transport;
     transport.stop();
     EXPECT_FALSE(transport.health().ok);
-    EXPECT_THROW(transport.publish({"job-1", "request-1", "{}"}, 1s), sdk::Unavailable);
+    EXPECT_THROW(transport.publish({"job-1", "request-1", "{}", "", ""}, 1s), sdk::Unavailable);
 }
 
 TEST_F(RabbitmqTransportTest, UnusableConfigurationIsRejected) {

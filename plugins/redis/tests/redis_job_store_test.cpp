@@ -148,6 +148,8 @@ TEST_F(RedisJobStoreTest, CreateThenGetReturnsEveryField) {
     record.progress = 42;
     record.result_json = R"({"labels":["aphid"]})";
     record.error_json = R"({"code":"none"})";
+    record.traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    record.tracestate = "rojo=00f067aa0ba902b7,congo=t61rcWkgMzE";
     store_.create(record);
 
     auto stored = store_.get("job-1");
@@ -165,6 +167,8 @@ TEST_F(RedisJobStoreTest, CreateThenGetReturnsEveryField) {
     EXPECT_EQ(stored->updated_at, record.updated_at);
     EXPECT_EQ(stored->result_json, record.result_json);
     EXPECT_EQ(stored->error_json, record.error_json);
+    EXPECT_EQ(stored->traceparent, record.traceparent);
+    EXPECT_EQ(stored->tracestate, record.tracestate);
 }
 
 // A command over 1 KiB (a long prompt, a large result) used to leave in two segments with
@@ -196,6 +200,59 @@ TEST_F(RedisJobStoreTest, RecordAndFileSetCarryTheTtl) {
         EXPECT_GT(ttl, 0) << key;
         EXPECT_LE(ttl, kTtlSeconds) << key;
     }
+}
+
+// Idempotency keys: written with their record in one step, per tenant, pending until completed.
+TEST_F(RedisJobStoreTest, AFreeIdempotencyKeyIsWrittenPendingWithItsRecord) {
+    const sdk::IdempotencyKey key{"tenant-1", "order-17", "fingerprint-a"};
+    EXPECT_FALSE(store_.find_idempotency_key(key));
+    EXPECT_FALSE(store_.create_with_idempotency_key(queued_job("job-1"), key, 90s));
+
+    ASSERT_TRUE(store_.get("job-1"));
+    auto entry = store_.find_idempotency_key(key);
+    ASSERT_TRUE(entry);
+    EXPECT_EQ(entry->fingerprint, "fingerprint-a");
+    EXPECT_EQ(entry->job_id, "job-1");
+    EXPECT_EQ(entry->state, sdk::IdempotencyEntry::State::pending);
+    const std::string stored = prefix_ + "idempotency:8:tenant-1:order-17";
+    EXPECT_GT(probe_.integer({"TTL", stored}), 0);
+    EXPECT_LE(probe_.integer({"TTL", stored}), 90);
+    EXPECT_TRUE(store_.file_in_use("abc.jpg"));
+
+    store_.complete_idempotency_key(key, "job-1", std::chrono::seconds(86400));
+    EXPECT_EQ(store_.find_idempotency_key(key)->state, sdk::IdempotencyEntry::State::completed);
+    EXPECT_GT(probe_.integer({"TTL", stored}), 90);
+}
+
+TEST_F(RedisJobStoreTest, ATakenIdempotencyKeyWritesNothingAndNamesItsJob) {
+    const sdk::IdempotencyKey key{"tenant-1", "order-17", "fingerprint-a"};
+    store_.create_with_idempotency_key(queued_job("job-1"), key, 90s);
+    auto taken = store_.create_with_idempotency_key(queued_job("job-2", "other.jpg"),
+                                                    {"tenant-1", "order-17", "fingerprint-b"}, 90s);
+    ASSERT_TRUE(taken);
+    EXPECT_EQ(taken->job_id, "job-1");
+    EXPECT_EQ(taken->fingerprint, "fingerprint-a");
+    EXPECT_FALSE(store_.get("job-2"));
+    EXPECT_EQ(probe_.integer({"EXISTS", prefix_ + "file:other.jpg"}), 0);
+
+    // Another tenant's key of the same name is another key; so is "a:b" + "c" against "a" + "b:c".
+    EXPECT_FALSE(store_.create_with_idempotency_key(queued_job("job-3"),
+                                                    {"tenant-2", "order-17", "f"}, 90s));
+    EXPECT_FALSE(store_.create_with_idempotency_key(queued_job("job-4"), {"a:b", "c", "f"}, 90s));
+    EXPECT_FALSE(store_.create_with_idempotency_key(queued_job("job-5"), {"a", "b:c", "f"}, 90s));
+}
+
+TEST_F(RedisJobStoreTest, OnlyItsOwnJobCompletesOrReleasesAnIdempotencyKey) {
+    const sdk::IdempotencyKey key{"", "order-17", "fingerprint-a"};
+    store_.create_with_idempotency_key(queued_job("job-1"), key, 90s);
+    store_.complete_idempotency_key(key, "job-other", 100s);
+    store_.release_idempotency_key(key, "job-other");
+    EXPECT_EQ(store_.find_idempotency_key(key)->state, sdk::IdempotencyEntry::State::pending);
+
+    store_.release_idempotency_key(key, "job-1");
+    EXPECT_FALSE(store_.find_idempotency_key(key));
+    EXPECT_FALSE(store_.create_with_idempotency_key(queued_job("job-2"), key, 90s));
+    EXPECT_EQ(store_.find_idempotency_key(key)->job_id, "job-2");
 }
 
 TEST_F(RedisJobStoreTest, TransitionRefreshesTheTtl) {

@@ -112,7 +112,8 @@ void await_answer(Poco::Net::HTTPClientSession& session, const AnalysisContext& 
     }
 }
 
-// Sends one POST (headers by `prepare`, body by `write`) and returns the JSON object answered.
+// Sends one POST (headers by `prepare`, the job's trace context, body by `write`) and returns
+// the JSON object answered.
 Poco::JSON::Object::Ptr call(const Service& service, const AnalysisContext& context,
                              std::chrono::milliseconds timeout,
                              const std::function<void(Poco::Net::HTTPRequest&)>& prepare,
@@ -126,6 +127,11 @@ Poco::JSON::Object::Ptr call(const Service& service, const AnalysisContext& cont
     std::string body;
     try {
         prepare(request);
+        const Job& job = context.job();
+        if (!job.traceparent.empty())
+            request.set("traceparent", job.traceparent);
+        if (!job.tracestate.empty())
+            request.set("tracestate", job.tracestate);
         std::ostream& out = session.sendRequest(request);
         write(out);
         out.flush();

@@ -23,6 +23,8 @@ void write_json_line(std::ostream& out, const LogRecord& record) {
     line.set("message", record.message);
     line.set("job_id", text_or_null(record.job_id));
     line.set("request_id", text_or_null(record.request_id));
+    line.set("trace_id", text_or_null(record.trace_id));
+    line.set("span_id", text_or_null(record.span_id));
     static std::mutex mutex;
     std::lock_guard lock(mutex);
     line.stringify(out);

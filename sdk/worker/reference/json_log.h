@@ -8,8 +8,8 @@
 
 namespace visiongw::worker::reference {
 
-// Writes {"time","level","message","job_id","request_id"} as one line (job fields null when
-// not about a job). Thread-safe: lines never interleave.
+// Writes {"time","level","message","job_id","request_id","trace_id","span_id"} as one line (job
+// fields null when not about a job). Thread-safe: lines never interleave.
 void write_json_line(std::ostream& out, const LogRecord& record);
 
 // A WorkerOptions::log: write_json_line to `out` for each record at `lowest` or above.

@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
         config.worker.log({LogLevel::info,
                            std::string("received ") + strsignal(signal_number) + ": stopping",
                            {},
+                           {},
+                           {},
                            {}});
         worker.stop();
     });

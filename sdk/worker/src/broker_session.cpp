@@ -138,6 +138,8 @@ BrokerSession::Publication BrokerSession::event_publication(const Job& job,
             amqp::kEventRoutingKey,
             new_message_id(),
             job.request_id,
+            job.traceparent,
+            job.tracestate,
             event_json,
             job.job_id,
             {}};
@@ -235,11 +237,14 @@ void BrokerSession::serve(amqp::AmqpConnection& connection) {
                 on_cancel_stream(delivery->body);
                 connection.ack(delivery->delivery_tag);
             } else {
-                auto request_id = delivery->properties.headers.find("x-request-id");
+                const auto& headers = delivery->properties.headers;
+                auto header = [&headers](const char* name) {
+                    auto found = headers.find(name);
+                    return found == headers.end() ? std::string() : found->second;
+                };
                 on_job_(JobDelivery{connection_id_, delivery->delivery_tag,
-                                    request_id == delivery->properties.headers.end()
-                                        ? std::string()
-                                        : request_id->second,
+                                    DeliveryHeaders{header("x-request-id"), header("traceparent"),
+                                                    header("tracestate")},
                                     std::move(delivery->body)});
             }
         } else if (auto* confirm = std::get_if<amqp::PublisherConfirm>(&*event)) {
@@ -268,7 +273,7 @@ void BrokerSession::carry_out(amqp::AmqpConnection& connection, Request& request
         held_.insert_or_assign(job_id, std::move(*held));
     } else if (auto* marker = std::get_if<MarkerRequest>(&request)) {
         std::string marker_id = new_message_id();
-        Publication publication{options_.topology.cancel_exchange,  "", marker_id, "",
+        Publication publication{options_.topology.cancel_exchange,  "", marker_id, "", "", "",
                                 protocol::encode_marker(marker_id), "", {}};
         publish(connection, publication);
         markers_.emplace(marker_id, std::move(marker->seen));
@@ -298,6 +303,10 @@ void BrokerSession::publish(amqp::AmqpConnection& connection, Publication& publi
     if (!publication.request_id.empty()) {
         properties.headers["x-request-id"] = publication.request_id;
     }
+    if (!publication.traceparent.empty())
+        properties.headers["traceparent"] = publication.traceparent;
+    if (!publication.tracestate.empty())
+        properties.headers["tracestate"] = publication.tracestate;
     const bool mandatory = publication.exchange == options_.topology.events_exchange;
     connection.publish(publication.exchange, publication.routing_key, properties, publication.body,
                        mandatory);

@@ -15,6 +15,7 @@
 
 #include "cancel_board.h"
 #include "job_channel.h"
+#include "job_message.h"
 #include "visiongw/worker/worker.h"
 #include "worker_log.h"
 
@@ -31,7 +32,7 @@ namespace visiongw::worker {
 struct JobDelivery {
     std::uint64_t connection = 0;
     std::uint64_t delivery_tag = 0;
-    std::string request_id;
+    DeliveryHeaders headers;
     std::string body;
 };
 
@@ -66,6 +67,8 @@ private:
         std::string routing_key;
         std::string message_id;
         std::string request_id;
+        std::string traceparent;  // the job's trace, this worker's span; empty for a marker
+        std::string tracestate;
         std::string body;
         std::string job_id;  // empty for a marker
         std::optional<std::promise<void>> confirmed;

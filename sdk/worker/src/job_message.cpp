@@ -1,5 +1,7 @@
 #include "job_message.h"
 
+#include "visiongw/protocol/trace_context.h"
+
 namespace visiongw::worker {
 namespace {
 
@@ -31,11 +33,17 @@ Poco::JSON::Object::Ptr parameters_object(const protocol::Parameters& parameters
 
 }  // namespace
 
-Job parse_job_message(std::string_view body, const std::string& request_id) {
+Job parse_job_message(std::string_view body, const DeliveryHeaders& headers) {
     protocol::JobMessage message = protocol::decode_job_message(body);
     Job job;
     job.job_id = std::move(message.job_id);
-    job.request_id = request_id;
+    job.request_id = headers.request_id;
+    const protocol::TraceContext trace =
+        protocol::continue_trace(headers.traceparent, headers.tracestate);
+    job.trace_id = trace.span.trace_id;
+    job.span_id = trace.span.span_id;
+    job.traceparent = trace.traceparent();
+    job.tracestate = trace.tracestate;
     job.analysis_type = std::move(message.analysis_type);
     job.file_path = std::move(message.file_path);
     job.file_url = std::move(message.file_url);

@@ -85,10 +85,10 @@ JobRunner::JobRunner(const WorkerOptions& options, const Analyzer& analyzer, Job
       log_(log),
       events_(options.worker_id) {}
 
-Settlement JobRunner::run(const std::string& body, const std::string& request_id) {
+Settlement JobRunner::run(const std::string& body, const DeliveryHeaders& headers) {
     Job job;
     try {
-        job = parse_job_message(body, request_id);
+        job = parse_job_message(body, headers);
     } catch (const protocol::MalformedMessage& e) {
         log_.write(LogLevel::warning,
                    std::string("unusable job message, dead-lettering it: ") + e.what());

@@ -5,6 +5,7 @@
 
 #include "cancel_board.h"
 #include "job_channel.h"
+#include "job_message.h"
 #include "visiongw/worker/worker.h"
 #include "worker_events.h"
 #include "worker_log.h"
@@ -26,8 +27,8 @@ public:
     JobRunner(const WorkerOptions& options, const Analyzer& analyzer, JobChannel& channel,
               const CancelBoard& board, const WorkerLog& log);
 
-    // `request_id` is the message's x-request-id header.
-    Settlement run(const std::string& body, const std::string& request_id);
+    // `headers` are the job message's.
+    Settlement run(const std::string& body, const DeliveryHeaders& headers);
 
 private:
     Settlement run_job(const Job& job);

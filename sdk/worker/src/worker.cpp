@@ -114,7 +114,7 @@ struct Worker::Parts {
                   [this](JobDelivery delivery) { pool.submit(std::move(delivery)); }),
           runner(this->options, this->analyzer, session, board, log),
           pool(this->options.concurrency, [this](const JobDelivery& delivery) {
-              session.settle(delivery, runner.run(delivery.body, delivery.request_id));
+              session.settle(delivery, runner.run(delivery.body, delivery.headers));
           }) {}
 
     WorkerOptions options;

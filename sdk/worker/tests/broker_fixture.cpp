@@ -81,11 +81,13 @@ std::string BrokerFixture::job_message(const std::string& job_id, const std::str
     return protocol::encode_job_message(message);
 }
 
-void BrokerFixture::publish_job(const std::string& job_id, const std::string& body) {
+void BrokerFixture::publish_job(const std::string& job_id, const std::string& body,
+                                const std::map<std::string, std::string>& headers) {
     amqp::MessageProperties properties;
     properties.content_type = "application/json";
     properties.message_id = job_id;
     properties.delivery_mode = amqp::kPersistent;
+    properties.headers = headers;
     properties.headers["x-request-id"] = "req-" + job_id;
     broker_->publish(options_.topology.exchange, options_.topology.routing_key, properties, body,
                      true);
@@ -112,9 +114,13 @@ void BrokerFixture::observe(std::chrono::milliseconds timeout, Done done) {
             continue;
         broker_->ack(delivery->delivery_tag);
         if (delivery->consumer_tag == events_consumer_) {
-            auto header = delivery->properties.headers.find("x-request-id");
+            const auto& headers = delivery->properties.headers;
+            auto header = [&headers](const char* name) {
+                auto found = headers.find(name);
+                return found == headers.end() ? std::string() : found->second;
+            };
             events_.push_back({visiongw::testing::parse_object(delivery->body),
-                               header == delivery->properties.headers.end() ? "" : header->second});
+                               header("x-request-id"), header("traceparent")});
         } else if (delivery->consumer_tag == dead_consumer_) {
             dead_letters_.push_back(std::move(*delivery));
         } else {

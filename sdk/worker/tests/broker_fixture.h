@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +22,7 @@ namespace visiongw::worker::testing {
 struct ObservedEvent {
     Poco::JSON::Object::Ptr body;
     std::string request_id;
+    std::string traceparent;  // its header; empty when absent
     std::string name() const { return body->getValue<std::string>("event"); }
 };
 
@@ -34,8 +36,9 @@ protected:
                             const std::string& analysis_type = "disease",
                             std::optional<std::string> file_hash = std::nullopt) const;
     // Publishes like the gateway: persistent, mandatory, message_id = job id,
-    // x-request-id = "req-<job id>".
-    void publish_job(const std::string& job_id, const std::string& body);
+    // x-request-id = "req-<job id>", and `headers` (a trace's traceparent, tracestate).
+    void publish_job(const std::string& job_id, const std::string& body,
+                     const std::map<std::string, std::string>& headers = {});
     void publish_cancel(const std::string& job_id);
 
     // The job's events until one named `last` arrives, or `timeout`.

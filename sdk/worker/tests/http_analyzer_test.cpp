@@ -63,6 +63,9 @@ TEST_F(HttpAnalyzerTest, ComprehensiveAlsoAsksTheLlmService) {
     VisionService vision([](int) { return ServiceReply{200, R"({"labels": 3})"}; });
     VisionService llm([](int) { return ServiceReply{200, R"({"text": "fine"})"}; });
     context_.mutable_job().analysis_type = "comprehensive";
+    const std::string traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01";
+    context_.mutable_job().traceparent = traceparent;
+    context_.mutable_job().tracestate = "congo=t61rcWkgMzE";
     HttpAnalyzer analyzer(HttpAnalyzerSettings{vision.url(), llm.url("/llm"), 2000ms});
 
     Poco::JSON::Object::Ptr result = analyzer(context_);
@@ -71,6 +74,10 @@ TEST_F(HttpAnalyzerTest, ComprehensiveAlsoAsksTheLlmService) {
     EXPECT_EQ(result->getObject("llm")->getValue<std::string>("text"), "fine");
     ASSERT_EQ(llm.bodies().size(), 1u);
     EXPECT_EQ(llm.bodies()[0], R"({"prompt":"what is wrong with it?","vision":{"labels":3}})");
+    // Both calls go on with the job's trace, from the worker's span.
+    const std::pair<std::string, std::string> trace{traceparent, "congo=t61rcWkgMzE"};
+    EXPECT_EQ(vision.trace_headers(), (std::vector{trace}));
+    EXPECT_EQ(llm.trace_headers(), (std::vector{trace}));
 }
 
 TEST_F(HttpAnalyzerTest, ServerErrorIsRetryable) {

@@ -91,10 +91,11 @@ TEST_F(WorkerConfigTest, ReadsTheGatewaysLogLevel) {
 TEST_F(WorkerConfigTest, JsonLineLogLeavesOutRecordsBelowItsLevel) {
     std::ostringstream out;
     auto log = reference::json_line_log(out, LogLevel::warning);
-    log({LogLevel::debug, "progress not sent", "job-1", {}});
-    log({LogLevel::info, "job started (pest)", "job-1", {}});
-    log({LogLevel::warning, "broker connection lost", {}, {}});
-    log({LogLevel::error, "job failed", "job-2", "req-2"});
+    log({LogLevel::debug, "progress not sent", "job-1", {}, {}, {}});
+    log({LogLevel::info, "job started (pest)", "job-1", {}, {}, {}});
+    log({LogLevel::warning, "broker connection lost", {}, {}, {}, {}});
+    log({LogLevel::error, "job failed", "job-2", "req-2", "4bf92f3577b34da6a3ce929d0e0e4736",
+         "00f067aa0ba902b7"});
     const std::string lines = out.str();
     EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 2) << lines;
     EXPECT_NE(lines.find(R"("level":"warning","message":"broker connection lost")"),
@@ -102,6 +103,10 @@ TEST_F(WorkerConfigTest, JsonLineLogLeavesOutRecordsBelowItsLevel) {
         << lines;
     EXPECT_NE(lines.find(R"("message":"job failed","job_id":"job-2","request_id":"req-2")"),
               std::string::npos)
+        << lines;
+    EXPECT_NE(
+        lines.find(R"("trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7")"),
+        std::string::npos)
         << lines;
 }
 

@@ -132,6 +132,71 @@ TEST_F(WorkerTest, RunsAJobAndReportsStartedProgressAndCompletedInOrder) {
     EXPECT_TRUE(job_queue_drained(500ms)) << "the job was not acknowledged";
 }
 
+// The worker continues the trace of the job message's traceparent with a span of its own: every
+// event and every log line of the job carries that trace and span, and the tracestate goes on.
+TEST_F(WorkerTest, ContinuesTheTraceOfItsJobInEveryEventAndLogLine) {
+    const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const std::string gateway_span = "00f067aa0ba902b7";
+    std::mutex log_mutex;
+    std::vector<LogRecord> job_lines;
+    options_.log = [&](const LogRecord& record) {
+        std::lock_guard lock(log_mutex);
+        if (record.job_id == "job-traced")
+            job_lines.push_back(record);
+    };
+    std::string seen_traceparent;
+    std::string seen_tracestate;
+    publish_job("job-traced", job_message("job-traced", leaf_png()),
+                {{"traceparent", "00-" + trace_id + "-" + gateway_span + "-01"},
+                 {"tracestate", "congo=t61rcWkgMzE"}});
+    start_worker([&](AnalysisContext& context) {
+        seen_traceparent = context.job().traceparent;
+        seen_tracestate = context.job().tracestate;
+        return reference::analyse_colours(context);
+    });
+
+    auto events = events_until_final("job-traced", 15s);
+    stop_worker();
+
+    ASSERT_GE(events.size(), 2u);
+    EXPECT_EQ(events.back().name(), "completed");
+    const std::string worker_span = events.front().traceparent.substr(36, 16);
+    EXPECT_NE(worker_span, gateway_span);
+    EXPECT_EQ(seen_traceparent, "00-" + trace_id + "-" + worker_span + "-01");
+    EXPECT_EQ(seen_tracestate, "congo=t61rcWkgMzE");
+    for (const auto& event : events)
+        EXPECT_EQ(event.traceparent, seen_traceparent) << event.name();
+    std::lock_guard lock(log_mutex);
+    ASSERT_FALSE(job_lines.empty());
+    for (const auto& line : job_lines) {
+        EXPECT_EQ(line.trace_id, trace_id) << line.message;
+        EXPECT_EQ(line.span_id, worker_span) << line.message;
+    }
+}
+
+// A job message without a traceparent, or with an invalid one, starts a trace of its own; the
+// invalid value is never passed on.
+TEST_F(WorkerTest, StartsATraceForAJobWithoutAValidTraceparent) {
+    const std::string invalid = "00-00000000000000000000000000000000-00f067aa0ba902b7-01";
+    publish_job("job-untraced", job_message("job-untraced", leaf_png()));
+    publish_job("job-bad-trace", job_message("job-bad-trace", leaf_png()),
+                {{"traceparent", invalid}, {"tracestate", "congo=t61rcWkgMzE"}});
+    start_worker(reference::analyse_colours);
+
+    std::set<std::string> traces;
+    for (const char* job : {"job-untraced", "job-bad-trace"}) {
+        auto events = events_until_final(job, 15s);
+        ASSERT_FALSE(events.empty()) << job;
+        for (const auto& event : events) {
+            ASSERT_EQ(event.traceparent.size(), 55u) << job;
+            EXPECT_NE(event.traceparent, invalid);
+            EXPECT_NE(event.traceparent.substr(3, 32), std::string(32, '0'));
+            traces.insert(event.traceparent.substr(3, 32));
+        }
+    }
+    EXPECT_EQ(traces.size(), 2u) << "each job has a trace of its own";
+}
+
 // A job thread's requests (its events, its acknowledgement) wake the broker session at once;
 // they used to wait for the session's next 20 ms poll, several times a job.
 TEST_F(WorkerTest, JobEventsDoNotWaitForTheSessionsPoll) {

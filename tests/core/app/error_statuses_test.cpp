@@ -15,11 +15,11 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 TEST(ErrorStatuses, EveryKindAnswersItsStatus) {
     const std::pair<JobErrorKind, int> statuses[] = {
-        {JobErrorKind::invalid, 400},           {JobErrorKind::not_found, 404},
-        {JobErrorKind::conflict, 409},          {JobErrorKind::too_large, 413},
-        {JobErrorKind::unsupported_media, 415}, {JobErrorKind::rejected, 422},
-        {JobErrorKind::unavailable, 503},       {JobErrorKind::storage_full, 507},
-        {JobErrorKind::unsupported, 501},
+        {JobErrorKind::invalid, 400},      {JobErrorKind::not_found, 404},
+        {JobErrorKind::conflict, 409},     {JobErrorKind::in_progress, 409},
+        {JobErrorKind::too_large, 413},    {JobErrorKind::unsupported_media, 415},
+        {JobErrorKind::rejected, 422},     {JobErrorKind::unavailable, 503},
+        {JobErrorKind::storage_full, 507}, {JobErrorKind::unsupported, 501},
     };
     for (const auto& [kind, status] : statuses)
         EXPECT_EQ(http_status_of(kind), status) << static_cast<int>(kind);
@@ -40,6 +40,13 @@ TEST(ErrorStatuses, UnavailableTellsTheClientWhenToRetry) {
     EXPECT_EQ(answer.status, 503);
     EXPECT_EQ(answer.code, "service_unavailable");
     EXPECT_EQ(answer.headers, (Headers{{"Retry-After", "5"}}));
+}
+
+TEST(ErrorStatuses, InProgressTellsTheClientToRetrySoon) {
+    HttpError answer = http_error_of(
+        JobError(JobErrorKind::in_progress, "idempotency_key_in_progress", "still in flight"));
+    EXPECT_EQ(answer.status, 409);
+    EXPECT_EQ(answer.headers, (Headers{{"Retry-After", "1"}}));
 }
 
 }  // namespace

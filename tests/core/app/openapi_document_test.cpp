@@ -203,7 +203,7 @@ TEST(OpenApiDocument, SecurityAndAuthAnswersFollowTheRouteAccess) {
     }
 }
 
-TEST(OpenApiDocument, EveryResponseCarriesXRequestId) {
+TEST(OpenApiDocument, EveryResponseCarriesXRequestIdAndTraceresponse) {
     Object::Ptr document = served_document();
     for (const auto& operation : documented_operations(document)) {
         Object::Ptr responses = operation.object->getObject("responses");
@@ -215,7 +215,26 @@ TEST(OpenApiDocument, EveryResponseCarriesXRequestId) {
             Object::Ptr headers = response->getObject("headers");
             EXPECT_TRUE(headers && headers->has("X-Request-ID"))
                 << operation.method << " " << operation.path << " " << status;
+            EXPECT_TRUE(headers && headers->has("traceresponse"))
+                << operation.method << " " << operation.path << " " << status;
         }
+    }
+}
+
+// Every operation reads the W3C trace context headers, as every request does.
+TEST(OpenApiDocument, EveryOperationTakesTheTraceContextHeaders) {
+    Object::Ptr document = served_document();
+    for (const auto& operation : documented_operations(document)) {
+        std::set<std::string> headers;
+        Poco::JSON::Array::Ptr parameters = operation.object->getArray("parameters");
+        ASSERT_TRUE(parameters) << operation.method << " " << operation.path;
+        for (std::size_t i = 0; i < parameters->size(); ++i) {
+            Object::Ptr parameter = resolve(document, parameters->getObject(i));
+            if (parameter->getValue<std::string>("in") == "header")
+                headers.insert(parameter->getValue<std::string>("name"));
+        }
+        EXPECT_TRUE(headers.count("traceparent") && headers.count("tracestate"))
+            << operation.method << " " << operation.path;
     }
 }
 

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -47,8 +48,9 @@ protected:
         server_->start();
     }
 
-    HttpAnswer get_fail() {
-        return http_request(socket_.address().port(), "GET", "/fail", {{"X-Request-ID", "f-1"}});
+    HttpAnswer get_fail(std::map<std::string, std::string> headers = {}) {
+        headers["X-Request-ID"] = "f-1";
+        return http_request(socket_.address().port(), "GET", "/fail", headers);
     }
 
     // Stops serving and waits for every handler thread, so the log is complete.
@@ -119,6 +121,29 @@ TEST_F(RequestHandlerTest, AnErrorAfterTheAnswerStartedIsLoggedAsAWarning) {
                        R"("code":"service_unavailable","error":"job store down")"),
               std::string::npos)
         << log;
+}
+
+// Every log line of a request names its trace and the gateway's span, the one its answer's
+// traceresponse carries.
+TEST_F(RequestHandlerTest, EveryLogLineOfARequestCarriesItsTraceAndSpan) {
+    serve([](HttpCall&) { throw std::runtime_error("disk on fire"); });
+    const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    HttpAnswer answer = get_fail({{"traceparent", "00-" + trace_id + "-00f067aa0ba902b7-01"}});
+    EXPECT_EQ(answer.status, 500);
+    const std::string traceresponse = answer.header("traceresponse");
+    ASSERT_EQ(traceresponse.size(), 55u) << traceresponse;
+    EXPECT_EQ(traceresponse.substr(3, 32), trace_id);
+    const std::string span_id = traceresponse.substr(36, 16);
+    EXPECT_NE(span_id, "00f067aa0ba902b7");
+    stop();
+    std::istringstream log(log_text_.str());
+    int lines = 0;
+    for (std::string line; std::getline(log, line); ++lines) {
+        EXPECT_NE(line.find(R"("trace_id":")" + trace_id + R"(","span_id":")" + span_id + R"(")"),
+                  std::string::npos)
+            << line;
+    }
+    EXPECT_EQ(lines, 3);  // "request failed", the 500's warning and the access log's "request"
 }
 
 }  // namespace

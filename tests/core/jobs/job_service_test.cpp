@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <set>
 
 namespace visiongw::core {
@@ -86,13 +89,45 @@ public:
         records.erase(std::string(id));
     }
     bool file_in_use(std::string_view) override { return false; }
+    std::optional<sdk::IdempotencyEntry> find_idempotency_key(
+        const sdk::IdempotencyKey& key) override {
+        std::lock_guard lock(keys_mutex_);
+        auto it = keys.find(key.tenant + "\n" + key.key);
+        return it == keys.end() ? std::nullopt : std::optional(it->second);
+    }
+    std::optional<sdk::IdempotencyEntry> create_with_idempotency_key(
+        const sdk::JobRecord& record, const sdk::IdempotencyKey& key,
+        std::chrono::seconds) override {
+        std::lock_guard lock(keys_mutex_);
+        auto [it, added] = keys.try_emplace(key.tenant + "\n" + key.key,
+                                            sdk::IdempotencyEntry{key.fingerprint, record.id});
+        if (!added)
+            return it->second;
+        create(record);
+        return std::nullopt;
+    }
+    void complete_idempotency_key(const sdk::IdempotencyKey& key, std::string_view job_id,
+                                  std::chrono::seconds) override {
+        std::lock_guard lock(keys_mutex_);
+        auto it = keys.find(key.tenant + "\n" + key.key);
+        if (it != keys.end() && it->second.job_id == job_id)
+            it->second.state = sdk::IdempotencyEntry::State::completed;
+    }
+    void release_idempotency_key(const sdk::IdempotencyKey& key, std::string_view job_id) override {
+        std::lock_guard lock(keys_mutex_);
+        auto it = keys.find(key.tenant + "\n" + key.key);
+        if (it != keys.end() && it->second.job_id == job_id)
+            keys.erase(it);
+    }
     void configure(const sdk::PluginConfig&, sdk::PluginContext&) override {}
     sdk::Health health() override { return {true, "in memory"}; }
 
     std::map<std::string, sdk::JobRecord> records;
+    std::map<std::string, sdk::IdempotencyEntry> keys;  // by tenant "\n" key
     std::exception_ptr create_failure, transition_failure, erase_failure;
 
 private:
+    std::mutex keys_mutex_;
     static void fail_if(const std::exception_ptr& failure) {
         if (failure)
             std::rethrow_exception(failure);
@@ -104,6 +139,8 @@ class MemoryQueue : public sdk::QueueTransport {
 public:
     void set_event_sink(sdk::WorkerEventSink&) override {}
     void publish(const sdk::JobMessage& message, std::chrono::milliseconds) override {
+        if (publish_hook)
+            publish_hook();
         if (publish_failure)
             std::rethrow_exception(publish_failure);
         published.push_back(message.job_id);
@@ -114,13 +151,16 @@ public:
 
     std::vector<std::string> published;
     std::exception_ptr publish_failure;
+    std::function<void()> publish_hook;  // runs first in publish(), on the submit's thread
 };
 
 // The analysis type `pest`, with no parameters.
 class PestValidator : public sdk::AnalysisValidator {
 public:
     std::string analysis_type() const override { return "pest"; }
-    std::vector<sdk::ParameterSpec> parameters() const override { return {}; }
+    std::vector<sdk::ParameterSpec> parameters() const override {
+        return {{"confidence_threshold", sdk::ParamType::number, 0.5, 0, 1, 0, "threshold"}};
+    }
     sdk::ValidatedParameters validate(
         const std::map<std::string, std::string>& fields) const override {
         return sdk::validate_by_spec(parameters(), fields);
@@ -137,17 +177,17 @@ protected:
     SubmitRollbackTest()
         : service_(
               JobPlugins{storage_, queue_, store_, {{"pest", std::make_shared<PestValidator>()}}},
-              std::chrono::milliseconds(100), false, recording_observer()) {}
+              std::chrono::milliseconds(100), false, std::chrono::seconds(60),
+              recording_observer()) {}
 
     // Notes each failed rollback step as "step: error (request id)" and its job id.
     JobObserver recording_observer() {
         JobObserver observer;
         observer.rollback_failed = [this](std::string_view step, const std::string& error,
-                                          const std::string& job_id,
-                                          const std::string& request_id) {
-            rollback_failures_.push_back(std::string(step) + ": " + error + " (" + request_id +
-                                         ")");
-            failed_job_ids_.insert(job_id);
+                                          const sdk::JobRecord& record) {
+            rollback_failures_.push_back(std::string(step) + ": " + error + " (" +
+                                         record.request_id + ")");
+            failed_job_ids_.insert(record.id);
         };
         return observer;
     }
@@ -163,7 +203,7 @@ protected:
         StepTimes steps;
         StepClock clock(steps);
         try {
-            service_.submit(std::move(upload), Identity{}, "req-7", clock);
+            service_.submit(std::move(upload), Identity{}, RequestOrigin{"req-7", {}, ""}, clock);
         } catch (const JobError& error) {
             return error;
         }
@@ -277,6 +317,97 @@ TEST_F(SubmitRollbackTest, ListingWithAJobStoreThatCannotListIsUnsupported) {
         EXPECT_EQ(error.kind, JobErrorKind::unsupported);
         EXPECT_EQ(error.code, "not_implemented");
     }
+}
+
+// Submits with an Idempotency-Key against the same in-memory plugins.
+class IdempotentSubmitTest : public SubmitRollbackTest {
+protected:
+    // Submits `sha256`'s JPEG for `pest` with `threshold` as `tenant` with `key`.
+    Submitted submit(const std::string& key, const std::string& threshold = "0.5",
+                     const std::string& tenant = "farm-1", const std::string& sha256 = kSha256) {
+        ReceivedUpload upload;
+        upload.blob = storage_.begin_write();
+        upload.sha256 = sha256;
+        upload.size = 4;
+        upload.image = ImageInfo{ImageFormat::jpeg, 640, 480};
+        upload.fields = {{"analysis_type", "pest"}, {"confidence_threshold", threshold}};
+        StepTimes steps;
+        StepClock clock(steps);
+        return service_.submit(std::move(upload), Identity{tenant, "client", "key-1"},
+                               RequestOrigin{"req-8", {}, key}, clock);
+    }
+
+    // The JobError the submit throws.
+    JobError refusal(const std::function<void()>& submit) {
+        try {
+            submit();
+        } catch (const JobError& error) {
+            return error;
+        }
+        ADD_FAILURE() << "the submit did not throw a JobError";
+        return JobError(JobErrorKind::invalid, "", "");
+    }
+};
+
+TEST_F(IdempotentSubmitTest, ARetryReturnsTheFirstJobAndStoresRecordsAndPublishesNothing) {
+    const Submitted first = submit("order-17");
+    EXPECT_FALSE(first.replayed);
+    storage_.blobs.clear();  // a retry must not commit the image again
+    const Submitted retry = submit("order-17");
+    EXPECT_TRUE(retry.replayed);
+    EXPECT_EQ(retry.job.id, first.job.id);
+    EXPECT_EQ(store_.records.size(), 1u);
+    EXPECT_EQ(queue_.published, std::vector<std::string>{first.job.id});
+    EXPECT_TRUE(storage_.blobs.empty());
+}
+
+TEST_F(IdempotentSubmitTest, TheSameKeyForAnotherRequestIsRefusedAsReused) {
+    submit("order-17");
+    for (auto other : std::vector<std::function<void()>>{
+             [&] { submit("order-17", "0.9"); },  // other parameters
+             [&] { submit("order-17", "0.5", "farm-1", std::string(64, 'b')); }}) {  // image
+        const JobError error = refusal(other);
+        EXPECT_EQ(error.kind, JobErrorKind::conflict);
+        EXPECT_EQ(error.code, "idempotency_key_reused");
+    }
+    EXPECT_EQ(store_.records.size(), 1u);
+    EXPECT_EQ(queue_.published.size(), 1u);
+}
+
+TEST_F(IdempotentSubmitTest, KeysArePerTenant) {
+    const Submitted first = submit("order-17", "0.5", "farm-1");
+    const Submitted other = submit("order-17", "0.5", "farm-2");
+    EXPECT_FALSE(other.replayed);
+    EXPECT_NE(other.job.id, first.job.id);
+}
+
+TEST_F(IdempotentSubmitTest, ARetryWhileTheFirstIsInFlightIsInProgress) {
+    std::promise<void> publishing;
+    std::promise<void> go_on;
+    std::shared_future<void> released = go_on.get_future().share();
+    queue_.publish_hook = [&] {
+        publishing.set_value();
+        released.wait();
+    };
+    auto first = std::async(std::launch::async, [&] { return submit("order-17"); });
+    publishing.get_future().wait();
+    queue_.publish_hook = nullptr;
+    const JobError error = refusal([&] { submit("order-17"); });
+    EXPECT_EQ(error.kind, JobErrorKind::in_progress);
+    EXPECT_EQ(error.code, "idempotency_key_in_progress");
+    go_on.set_value();
+    const std::string id = first.get().job.id;
+    EXPECT_EQ(submit("order-17").job.id, id) << "answered once the first was";
+}
+
+TEST_F(IdempotentSubmitTest, ARolledBackSubmitFreesItsKey) {
+    queue_.publish_failure = unavailable("broker away");
+    EXPECT_EQ(refusal([&] { submit("order-17"); }).kind, JobErrorKind::unavailable);
+    EXPECT_TRUE(store_.keys.empty());
+    queue_.publish_failure = nullptr;
+    const Submitted again = submit("order-17");
+    EXPECT_FALSE(again.replayed);
+    EXPECT_EQ(queue_.published, std::vector<std::string>{again.job.id});
 }
 
 }  // namespace

@@ -58,7 +58,8 @@ TEST_F(AccessControlTest, AllowedBrowserOriginsGetCorsAnswers) {
     EXPECT_EQ(allowed.header("access-control-allow-origin"), farm);
     EXPECT_EQ(allowed.header("vary"), "Origin");
     EXPECT_EQ(allowed.header("access-control-allow-methods"), "POST");
-    for (const char* name : {"X-API-Key", "Authorization", "X-Request-ID", "Last-Event-ID"}) {
+    for (const char* name : {"X-API-Key", "Authorization", "X-Request-ID", "Last-Event-ID",
+                             "traceparent", "tracestate", "Idempotency-Key"}) {
         EXPECT_NE(allowed.header("access-control-allow-headers").find(name), std::string::npos)
             << name;
     }
@@ -70,7 +71,8 @@ TEST_F(AccessControlTest, AllowedBrowserOriginsGetCorsAnswers) {
         get(job_path(kUnknownJob), {{"Origin", farm}, {"X-API-Key", kTenantA.key}});
     expect_error(answered, 404, "job_not_found");
     EXPECT_EQ(answered.header("access-control-allow-origin"), farm);
-    for (const char* name : {"Location", "X-Request-ID", "Retry-After"}) {
+    for (const char* name :
+         {"Location", "X-Request-ID", "Retry-After", "traceresponse", "Idempotent-Replayed"}) {
         EXPECT_NE(answered.header("access-control-expose-headers").find(name), std::string::npos)
             << name;
     }

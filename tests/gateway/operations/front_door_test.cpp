@@ -309,6 +309,7 @@ TEST_P(FrontDoorFloodTest, OneAddressOverItsCapDoesNotDelayOthers) {
         EXPECT_EQ(answer.header("retry-after"), "1");
         EXPECT_EQ(answer.header("content-type"), "application/json");
         EXPECT_NE(answer.body.find("\"code\":\"too_many_connections\""), std::string::npos);
+        EXPECT_EQ(answer.header("traceresponse").size(), 55u) << client->received();
         EXPECT_NE(answer.body.find("\"request_id\":\"" + answer.header("x-request-id") + "\""),
                   std::string::npos)
             << answer.body;
@@ -349,6 +350,7 @@ void expect_json_error(const HttpAnswer& answer, int status, const std::string& 
     EXPECT_EQ(answer.status, status) << answer.body;
     EXPECT_EQ(answer.header("content-type"), "application/json");
     EXPECT_FALSE(answer.header("x-request-id").empty());
+    EXPECT_EQ(answer.header("traceresponse").size(), 55u) << answer.header("traceresponse");
     EXPECT_NE(answer.body.find("\"code\":\"" + code + "\""), std::string::npos) << answer.body;
     EXPECT_NE(answer.body.find("\"request_id\":\"" + answer.header("x-request-id") + "\""),
               std::string::npos)
@@ -375,14 +377,19 @@ TEST_F(FrontDoorTest, HeadsPocoRefusesGetTheJsonError) {
 
 TEST_F(FrontDoorTest, ATargetThatIsNotAUriIs400WithARequestIdAndALogLine) {
     start_gateway();
-    const HttpAnswer answer = raw_request(
-        gateway().port(), "GET /%zz HTTP/1.1\r\nHost: gateway\r\nX-Request-ID: bad-uri-1\r\n\r\n");
+    const std::string trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+    const HttpAnswer answer =
+        raw_request(gateway().port(),
+                    "GET /%zz HTTP/1.1\r\nHost: gateway\r\nX-Request-ID: bad-uri-1\r\n"
+                    "traceparent: 00-" +
+                        trace_id + "-00f067aa0ba902b7-01\r\n\r\n");
     expect_json_error(answer, 400, "malformed_request");
     EXPECT_EQ(answer.header("x-request-id"), "bad-uri-1");
+    EXPECT_EQ(answer.header("traceresponse").substr(3, 32), trace_id);
     EXPECT_TRUE(eventually(
         [&] {
-            return count_lines(gateway().output(),
-                               {"\"message\":\"request\"", "bad-uri-1", "\"status\":400"}) == 1;
+            return count_lines(gateway().output(), {"\"message\":\"request\"", "bad-uri-1",
+                                                    "\"status\":400", trace_id}) == 1;
         },
         5s))
         << gateway().output();

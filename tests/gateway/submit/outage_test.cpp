@@ -3,6 +3,9 @@
 // shared test RabbitMQ and Redis (and always start them again), so they run serially.
 #include <gtest/gtest.h>
 
+#include <future>
+
+#include "broker_control.h"
 #include "gateway_support.h"
 
 namespace visiongw::testing {
@@ -82,6 +85,57 @@ TEST_F(OutageTest, RedisDownAnswers503ThenRecoversWithoutRestart) {
     EXPECT_EQ(after.keys, cost.keys);
     EXPECT_EQ(after.files, before.files + cost.files);
     EXPECT_EQ(after.messages, before.messages + cost.messages);
+}
+
+// While the first submit with a key waits for the broker's confirm (a memory alarm blocks its
+// publishing connection), a retry is told to come back: 409 with Retry-After. The first ends in
+// 503 when the confirm does not come in time; rolled back, it frees its key, and the retry after
+// it makes the job.
+TEST(IdempotencyInFlightTest, ARetryWhileTheFirstWaitsIsInProgressAndARolledBackFirstFreesTheKey) {
+    GatewayProcess gateway(
+        std::map<std::string, std::string>{{"upload", "publish_timeout_ms = 2000\n"}});
+    gateway.start();
+    const MultipartBody form = leaf_form(make_png(16, 16, 901));
+    const std::map<std::string, std::string> key{{"Idempotency-Key", "in-flight-1"}};
+    // A watermark no broker stays under raises the memory alarm; the destructor restores it.
+    struct MemoryAlarm {
+        std::string watermark =
+            rabbitmqctl("eval 'vm_memory_monitor:get_vm_memory_high_watermark().'");
+        MemoryAlarm() { rabbitmqctl("set_vm_memory_high_watermark 0.0000001"); }
+        ~MemoryAlarm() {
+            try {
+                end();
+            } catch (const std::exception& e) {
+                ADD_FAILURE() << "the memory alarm stays on: " << e.what();
+            }
+        }
+        void end() {
+            rabbitmqctl("set_vm_memory_high_watermark " +
+                        watermark.substr(0, watermark.find('\n')));
+        }
+    } alarm;
+    const std::size_t keys_before = gateway.redis_keys();
+    auto first = std::async(std::launch::async,
+                            [&] { return post_form(gateway.port(), kAnalyzePath, form, key); });
+    // The first holds the key once its record is written; its publish then waits.
+    ASSERT_TRUE(eventually([&] { return gateway.redis_keys() > keys_before; }, 3s));
+    HttpAnswer retry = post_form(gateway.port(), kAnalyzePath, form, key);
+    expect_error(retry, 409, "idempotency_key_in_progress");
+    EXPECT_EQ(retry.header("retry-after"), "1");
+    const HttpAnswer answered = first.get();
+    expect_error(answered, 503, "service_unavailable");
+    alarm.end();
+    EXPECT_EQ(gateway.redis_keys(), keys_before) << "record and key rolled back";
+    HttpAnswer after;
+    EXPECT_TRUE(eventually(
+        [&] {
+            after = post_form(gateway.port(), kAnalyzePath, form, key);
+            return after.status == 202;
+        },
+        10s))
+        << after.status << " " << after.body;
+    EXPECT_EQ(after.header("idempotent-replayed"), "") << "a new job, not a replay";
+    gateway.stop();
 }
 
 }  // namespace

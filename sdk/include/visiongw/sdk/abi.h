@@ -10,8 +10,10 @@
 // read it from any library and refuse one of another version before touching the rest.
 // Version 2 added `choices` and `env` to visiongw_option; version 3 added `url` to
 // sdk::StoredBlob (storage.h); version 4 the job store's listing capability (sdk::JobLister,
-// JobQuery, JobPage) and sdk::InvalidCursor.
-#define VISIONGW_SDK_ABI_VERSION 4u
+// JobQuery, JobPage) and sdk::InvalidCursor; version 5 the trace context (`traceparent`,
+// `tracestate`) of sdk::JobRecord and sdk::JobMessage and the idempotency keys of
+// sdk::JobStore.
+#define VISIONGW_SDK_ABI_VERSION 5u
 
 // Compiler and standard-library facts that must match for C++ objects to cross the boundary.
 #define VISIONGW_STRINGIFY_(x) #x

@@ -1,6 +1,7 @@
 // Job store: one record per job, with state transitions that never leave a final state.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -60,6 +61,10 @@ struct JobRecord {
     std::string updated_at;
     std::string result_json;
     std::string error_json;
+    // The submit's span of its W3C trace: "00-<trace_id>-<span_id>-<flags>", and the caller's
+    // valid tracestate (may be empty). Empty in records written before ABI 5.
+    std::string traceparent;
+    std::string tracestate;
 };
 
 // A requested change. Applying it to a job in a final state is refused.
@@ -83,6 +88,24 @@ struct TransitionResult {
     std::optional<JobRecord> record;  // the record after the call, when it exists
 };
 
+// A tenant's Idempotency-Key and the fingerprint of the request that uses it (the same request
+// always has the same fingerprint).
+struct IdempotencyKey {
+    std::string tenant;  // empty when auth is off
+    std::string key;     // 1–255 visible ASCII characters
+    std::string fingerprint;
+};
+
+// What a stored key says: the request it was first used for, its job, and whether that submit
+// is still in flight (`pending`: the record is written, the job not yet confirmed queued) or
+// was answered (`completed`).
+struct IdempotencyEntry {
+    enum class State { pending, completed };
+    std::string fingerprint;
+    std::string job_id;
+    State state = State::pending;
+};
+
 class BOOST_SYMBOL_VISIBLE JobStore : public Plugin {
 public:
     // Writes a new record with the store's TTL. Throws Unavailable.
@@ -95,6 +118,21 @@ public:
     virtual void erase(std::string_view id) = 0;
     // Whether a job that is not final still refers to this storage key. Throws Unavailable.
     virtual bool file_in_use(std::string_view file_key) = 0;
+
+    // Idempotency keys (since ABI 5), one namespace per tenant. Each throws Unavailable.
+    // The entry of the tenant's key, or nullopt when it has none (never used, expired, freed).
+    virtual std::optional<IdempotencyEntry> find_idempotency_key(const IdempotencyKey& key) = 0;
+    // In one atomic step: when the tenant's key is free, writes `record` as create() does and
+    // the key as `pending` for it with `fingerprint`, expiring after `pending_ttl` (so a submit
+    // that never ends frees it), and returns nullopt; when the key is taken, writes nothing and
+    // returns its entry.
+    virtual std::optional<IdempotencyEntry> create_with_idempotency_key(
+        const JobRecord& record, const IdempotencyKey& key, std::chrono::seconds pending_ttl) = 0;
+    // Marks the key `completed`, expiring after `ttl`, if it is still `job_id`'s.
+    virtual void complete_idempotency_key(const IdempotencyKey& key, std::string_view job_id,
+                                          std::chrono::seconds ttl) = 0;
+    // Frees the key if it is still `job_id`'s: the submit was rolled back.
+    virtual void release_idempotency_key(const IdempotencyKey& key, std::string_view job_id) = 0;
 };
 
 // Which jobs a listing asks for: one tenant's (empty: the jobs made with auth off), newest

@@ -17,6 +17,10 @@ struct JobMessage {
     std::string job_id;  // becomes the message id
     std::string request_id;
     std::string body;
+    // The submit's W3C trace context, sent as the message's `traceparent` and (when not empty)
+    // `tracestate` headers so the worker continues the trace.
+    std::string traceparent;
+    std::string tracestate;
 };
 
 // Receives worker events (JSON objects of the wire protocol, see sdk/PROTOCOL.md) from the

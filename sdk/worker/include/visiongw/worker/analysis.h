@@ -17,6 +17,14 @@ namespace visiongw::worker {
 struct Job {
     std::string job_id;
     std::string request_id;  // the message's x-request-id header, may be empty
+    // This worker's span of the job's W3C trace: the trace of the message's `traceparent`
+    // header (a new trace when it has none or an invalid one) and a span id of its own; every
+    // log line and event of the job carries them. An analyzer calling a service sends
+    // `traceparent` (and `tracestate` when not empty) so the trace goes on.
+    std::string trace_id;
+    std::string span_id;
+    std::string traceparent;
+    std::string tracestate;
     std::string analysis_type;
     std::string file_path;  // a path below the storage root, or s3://<bucket>/<key>
     std::string file_url;   // where the image is fetched from when set (object storage)

@@ -31,12 +31,15 @@ inline const char* level_name(LogLevel level) {
     return "info";
 }
 
-// One thing the worker did or saw; `job_id` and `request_id` are empty when not about a job.
+// One thing the worker did or saw; `job_id`, `request_id`, `trace_id` and `span_id` (the job's
+// trace and this worker's span of it) are empty when not about a job.
 struct LogRecord {
     LogLevel level = LogLevel::info;
     std::string message;
     std::string job_id;
     std::string request_id;
+    std::string trace_id;
+    std::string span_id;
 };
 
 struct WorkerOptions {
