@@ -70,7 +70,7 @@ TEST_F(CliTest, GeneratedConfigChecksOut) {
     EXPECT_EQ(result.out, ini + ": configuration OK (6 plugins loaded)\n");
 }
 
-TEST_F(CliTest, ListsTheSixDefaultPlugins) {
+TEST_F(CliTest, ListsTheSevenDefaultPlugins) {
     GatewayRun result = run("--list-plugins --config=" + write_ini());
     ASSERT_EQ(result.status, 0) << result.err;
     std::set<std::string> listed;
@@ -85,9 +85,9 @@ TEST_F(CliTest, ListsTheSixDefaultPlugins) {
         EXPECT_EQ(path, plugin_dir() + "/visiongw-" + name + ".so");
         listed.insert(name + " " + kind);
     }
-    EXPECT_EQ(listed,
-              (std::set<std::string>{"comprehensive analysis", "disease analysis", "local storage",
-                                     "pest analysis", "rabbitmq queue", "redis job_store"}));
+    EXPECT_EQ(listed, (std::set<std::string>{"comprehensive analysis", "disease analysis",
+                                             "local storage", "pest analysis", "rabbitmq queue",
+                                             "redis job_store", "s3 storage"}));
 }
 
 TEST_F(CliTest, DescribesAPluginsOptions) {

@@ -224,13 +224,18 @@ TEST(OptionEnvironmentTest, TheContractsVariablesAreDeclaredWhereTheyAlwaysLande
         {"VISIONGW_LISTEN", {"gateway.listen"}},
         {"FILE_STORAGE_MAX_FILE_SIZE", {"upload.max_file_size"}},
         {"FILE_STORAGE_TEMP_DIR", {"local.root"}},
-        {"FILE_STORAGE_FILE_TTL", {"local.file_ttl_seconds"}},
+        {"FILE_STORAGE_FILE_TTL", {"local.file_ttl_seconds", "s3.file_ttl_seconds"}},
         {"REDIS_URL", {"redis.url"}},
         {"RABBITMQ_URL", {"rabbitmq.url"}},
         {"RABBITMQ_QUEUE_NAME", {"rabbitmq.queue"}},
         {"RABBITMQ_EXCHANGE_NAME", {"rabbitmq.exchange"}},
         {"RABBITMQ_ROUTING_KEY", {"rabbitmq.routing_key"}},
         {"VISION_SERVICE_URL", {"health.vision_service_url"}},
+        // The AWS SDKs' own variables, read by the s3 storage plugin.
+        {"AWS_ENDPOINT_URL", {"s3.endpoint"}},
+        {"AWS_REGION", {"s3.region"}},
+        {"AWS_ACCESS_KEY_ID", {"s3.access_key_id"}},
+        {"AWS_SECRET_ACCESS_KEY", {"s3.secret_access_key"}},
     };
     // The reference worker's VISION_SERVICE_URL and LLM_SERVICE_URL ([worker]) are declared in
     // its own table: sdk/worker/tests/worker_config_test.cpp.
