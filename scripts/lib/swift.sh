@@ -2,7 +2,8 @@
 # (Debian's swift-* 2.30) with its s3api and tempauth middleware, one replica on loopback, rings
 # and data under $VISIONGW_STATE/swift. Sourced by common.sh; see PLATFORM-NOTES "Object storage".
 # Ports: the S3 endpoint (the proxy) on S3_PORT, account/container/object servers on the next
-# three. Credentials: access key test:tester, secret testing; bucket S3_BUCKET is created.
+# three. Credentials: access key test:tester, secret testing (and test:reader, secret reading, a
+# user without admin rights that may only read what an ACL grants); bucket S3_BUCKET is created.
 S3_PORT="${VISIONGW_S3_PORT:-8390}"
 S3_BUCKET="${VISIONGW_S3_BUCKET:-visiongw}"
 SWIFT_SERVERS=(proxy account container object)
@@ -45,6 +46,7 @@ use = egg:swift#s3api
 [filter:tempauth]
 use = egg:swift#tempauth
 user_test_tester = testing .admin
+user_test_reader = reading
 
 [filter:slo]
 use = egg:swift#slo

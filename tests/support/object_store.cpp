@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "eventually.h"
@@ -92,8 +91,14 @@ DisposableS3Endpoint::DisposableS3Endpoint() : port_(free_port()) {
     conf << in.rdbuf();
     if (conf.str().empty())
         throw std::runtime_error("cannot read the Swift proxy configuration " + conf_path);
-    const std::string own = std::regex_replace(conf.str(), std::regex("bind_port = [0-9]+"),
-                                               "bind_port = " + std::to_string(port_));
+    std::string own = conf.str();
+    const std::string kBindPort = "bind_port = ";
+    const std::size_t value = own.find(kBindPort);
+    if (value == std::string::npos)
+        throw std::runtime_error("no bind_port in the Swift proxy configuration " + conf_path);
+    const std::size_t digits = value + kBindPort.size();
+    own.replace(digits, own.find_first_not_of("0123456789", digits) - digits,
+                std::to_string(port_));
     const std::string path = scratch_.write("proxy.conf", own);
     pid_ = spawn_logged({"/usr/bin/swift-proxy-server", path, "-v"}, {"PATH=/usr/bin:/bin"},
                         scratch_.file("proxy.log"));

@@ -14,6 +14,9 @@ namespace visiongw::testing {
 
 inline constexpr const char* kS3AccessKey = "test:tester";  // Swift tempauth's user
 inline constexpr const char* kS3SecretKey = "testing";
+// A Swift user without the account's admin role: it may only read what an ACL lets it.
+inline constexpr const char* kS3ReaderAccessKey = "test:reader";
+inline constexpr const char* kS3ReaderSecretKey = "reading";
 
 // http://127.0.0.1:PORT and the bucket scripts/test created; tests fail when they are not set.
 std::string s3_endpoint();

@@ -147,6 +147,34 @@ TEST_F(S3SubmitTest, StatsListTheBucketAndCleanupRemovesExpiredObjectsNoUnfinish
                   prefix_ + waiting->getObject("file")->getValue<std::string>("sha256") + ".png"});
 }
 
+// A bucket the gateway may read but not write (Swift's read-only user on a public-read
+// bucket): the refused PUT is a 503 naming the S3 error in the log, never a 500, and leaves
+// nothing behind.
+TEST_F(S3SubmitTest, ABucketThatRefusesWritesAnswers503AndLeavesNothing) {
+    const std::string bucket = "vgw-readonly-" + unique_suffix();
+    ASSERT_EQ(aws_s3api("create-bucket --bucket " + bucket).status, 0);
+    const CommandRun acl = aws_s3api("put-bucket-acl --bucket " + bucket + " --acl public-read");
+    ASSERT_EQ(acl.status, 0) << acl.output;
+    auto sections_for_reader = sections(s3_endpoint());
+    sections_for_reader["s3"] =
+        "endpoint = " + s3_endpoint() + "\nbucket = " + bucket + "\nkey_prefix = " + prefix_ +
+        "\naccess_key_id = " + kS3ReaderAccessKey + "\nsecret_access_key = " + kS3ReaderSecretKey +
+        "\nspool_dir = " + spool_.string() + "\n";
+    GatewayProcess gateway(sections_for_reader);
+    gateway.start();
+    const std::size_t keys_before = gateway.redis_keys();
+    const HttpAnswer answer = submit(gateway, leaf_form(make_png(64, 64, 10)));
+    expect_error(answer, 503, "service_unavailable");
+    EXPECT_FALSE(answer.header("retry-after").empty());
+    EXPECT_NE(gateway.output().find("AccessDenied"), std::string::npos) << gateway.output();
+    EXPECT_EQ(gateway.redis_keys(), keys_before);
+    EXPECT_EQ(gateway.queue_depth(), 0u);
+    EXPECT_TRUE(fs::is_empty(spool_));
+    const CommandRun listing = aws_s3api("list-objects-v2 --bucket " + bucket);
+    EXPECT_EQ(listing.output.find(prefix_), std::string::npos) << listing.output;
+    aws_s3api("delete-bucket --bucket " + bucket);
+}
+
 TEST_F(S3SubmitTest, CredentialsTheStoreRefusesStopStartNamingTheBucketAndTheErrorCode) {
     GatewayProcess gateway(sections(s3_endpoint(), "secret_access_key = not-the-secret\n"));
     try {
