@@ -87,7 +87,7 @@ void ConfirmingPublisher::publish(OutgoingMessage message, std::chrono::millisec
     if (!pending->settled.wait_for(lock, timeout, [&] { return pending->done; })) {
         pending->abandoned = true;
         std::erase(queued_, pending);
-        throw failed("rabbitmq " + settings_.broker.endpoint() +
+        throw failed("rabbitmq " + link_.broker().endpoint() +
                      " did not confirm the message within " + std::to_string(timeout.count()) +
                      " ms");
     }
@@ -115,7 +115,7 @@ sdk::Health ConfirmingPublisher::health() const {
     if (!connected)
         return {false, unreachable(link_.last_error())};
     const std::string note = link_.last_error_note();
-    return {true, "rabbitmq " + settings_.broker.endpoint() + " connected, publisher confirms on" +
+    return {true, "rabbitmq " + link_.broker().endpoint() + " connected, publisher confirms on" +
                       (note.empty() ? "" : " (" + note + ")")};
 }
 
@@ -222,6 +222,12 @@ void ConfirmingPublisher::read_broker_answers(amqp::AmqpConnection& connection) 
         }
     }
     unconfirmed_ = in_flight_.size();
+    if (nacked_) {
+        // RabbitMQ 3.10 can nack every later publish of a channel whose first publish to a
+        // quorum queue met a leader that was down; a new connection (to the next node) does not.
+        nacked_ = false;
+        throw amqp::AmqpError("the broker refused a message (basic.nack); reconnecting");
+    }
 }
 
 void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool ack) {
@@ -229,7 +235,7 @@ void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool
     if (begin == in_flight_.end())
         return;
     auto end = multiple ? in_flight_.upper_bound(delivery_tag) : std::next(begin);
-    const std::string broker = "rabbitmq " + settings_.broker.endpoint();
+    const std::string broker = "rabbitmq " + link_.broker().endpoint();
     std::vector<PendingPtr> late;
     std::vector<std::string> posted_failures;
     {
@@ -238,6 +244,7 @@ void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool
             PendingPublish& pending = *it->second;
             pending.done = true;
             if (!ack) {
+                nacked_ = true;
                 pending.failure = broker + " refused the message (basic.nack)";
             } else if (!pending.return_reason.empty()) {
                 pending.failure = broker + " could not route the message: " + pending.return_reason;
@@ -309,8 +316,8 @@ void ConfirmingPublisher::fail_everything(const std::string& reason) {
 }
 
 std::string ConfirmingPublisher::unreachable(const std::string& reason) const {
-    return "rabbitmq " + settings_.broker.endpoint() +
-           " is unreachable: " + (reason.empty() ? "not connected yet" : reason);
+    return "rabbitmq " + amqp::endpoints(link_.brokers()) +
+           (link_.brokers().size() == 1 ? " is" : " are") + " unreachable: " + (reason.empty() ? "not connected yet" : reason);
 }
 
 }  // namespace visiongw::rabbitmq

@@ -99,6 +99,7 @@ private:
     // Owner thread only: sent on the current channel, by delivery tag, awaiting a confirm.
     std::map<std::uint64_t, PendingPtr> in_flight_;
     std::uint64_t next_delivery_tag_ = 1;
+    bool nacked_ = false;  // a nack since the last round: the channel is replaced
 
     std::atomic<std::uint64_t> publish_failures_{0};
     std::atomic<std::uint64_t> unconfirmed_{0};

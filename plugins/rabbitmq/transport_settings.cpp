@@ -5,6 +5,7 @@
 namespace visiongw::rabbitmq {
 namespace {
 constexpr std::chrono::milliseconds kFirstRetryDelay{100};
+constexpr double kJitter = 0.5;
 }
 
 TransportSettings read_settings(const sdk::PluginConfig& config) {
@@ -13,7 +14,7 @@ TransportSettings read_settings(const sdk::PluginConfig& config) {
     };
     TransportSettings settings;
     try {
-        settings.broker = amqp::parse_broker_url(config.get_string("url"));
+        settings.brokers = amqp::parse_broker_urls(config.get_string("url"));
     } catch (const std::invalid_argument& error) {
         throw config_error("url", error);
     }
@@ -27,6 +28,7 @@ TransportSettings read_settings(const sdk::PluginConfig& config) {
     topology.queue = config.get_string("queue");
     topology.routing_key = config.get_string("routing_key");
     topology.delivery_limit = config.get_int("delivery_limit");
+    topology.quorum_group_size = config.get_int("quorum_group_size");
     topology.message_ttl_ms = config.get_int("message_ttl_ms");
     topology.events_exchange = config.get_string("events_exchange");
     topology.events_queue = config.get_string("events_queue");
@@ -71,8 +73,8 @@ amqp::BrokerLink broker_link(const TransportSettings& settings, const std::strin
                 break;
         }
     };
-    return amqp::BrokerLink(settings.broker, settings.connection,
-                            amqp::Backoff(kFirstRetryDelay, settings.max_reconnect_backoff),
+    return amqp::BrokerLink(settings.brokers, settings.connection,
+                            amqp::Backoff(kFirstRetryDelay, settings.max_reconnect_backoff, kJitter),
                             std::move(prepare), std::move(report));
 }
 

@@ -12,7 +12,7 @@
 namespace visiongw::rabbitmq {
 
 struct TransportSettings {
-    amqp::BrokerAddress broker;
+    amqp::BrokerList brokers;  // the nodes of the cluster, tried in turn
     amqp::Topology topology;
     amqp::ConnectionOptions connection;
     std::chrono::milliseconds max_reconnect_backoff{5000};

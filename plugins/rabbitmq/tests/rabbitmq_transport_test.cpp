@@ -112,6 +112,7 @@ protected:
                     {"routing_key", topology_.routing_key},
                     {"queue_type", std::string("classic")},
                     {"delivery_limit", std::int64_t{5}},
+                    {"quorum_group_size", std::int64_t{0}},
                     {"message_ttl_ms", std::int64_t{0}},
                     {"events_exchange", topology_.events_exchange},
                     {"events_queue", topology_.events_queue},

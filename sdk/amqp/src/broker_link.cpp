@@ -1,17 +1,27 @@
 #include "visiongw/amqp/broker_link.h"
 
 #include <algorithm>
+#include <random>
+#include <stdexcept>
 
 namespace visiongw::amqp {
 
 std::chrono::milliseconds Backoff::after_failure() {
-    delay_ = std::clamp(delay_ * 2, first_, std::max(first_, max_));
+    ladder_ = std::clamp(ladder_ * 2, first_, std::max(first_, max_));
+    delay_ = ladder_;
+    if (jitter_ > 0.0) {
+        thread_local std::mt19937 random{std::random_device{}()};
+        std::uniform_real_distribution<double> share(1.0 - std::min(jitter_, 1.0), 1.0);
+        delay_ = std::chrono::milliseconds(
+            static_cast<std::int64_t>(static_cast<double>(ladder_.count()) * share(random)));
+    }
     return delay_;
 }
 
-BrokerLink::BrokerLink(BrokerAddress broker, ConnectionOptions options, Backoff backoff,
+BrokerLink::BrokerLink(BrokerList brokers, ConnectionOptions options, Backoff backoff,
                        Prepare prepare, Report report)
-    : broker_(std::move(broker)),
+    : brokers_(brokers.empty() ? throw std::invalid_argument("no broker to connect to")
+                               : std::move(brokers)),
       options_(options),
       backoff_(backoff),
       prepare_(std::move(prepare)),
@@ -21,20 +31,22 @@ AmqpConnection* BrokerLink::connect() {
     if (connection_)
         return connection_.get();
     try {
-        auto connection = std::make_unique<AmqpConnection>(broker_, options_);
+        auto connection = std::make_unique<AmqpConnection>(broker(), options_);
         prepare_(*connection);
         connection_ = std::move(connection);
     } catch (const AmqpError& error) {
         const auto delay = backoff_.after_failure();
+        const std::string failed = broker().endpoint();
+        move_to_next_broker();
         note_error(error.what());
-        report_({LinkEvent::Kind::connect_failed, broker_.endpoint(), error.what(), delay});
+        report_({LinkEvent::Kind::connect_failed, failed, error.what(), delay});
         return nullptr;
     }
     backoff_.reset();
     if (ever_connected_)
         ++reconnects_;
     report_({ever_connected_ ? LinkEvent::Kind::reconnected : LinkEvent::Kind::connected,
-             broker_.endpoint(),
+             broker().endpoint(),
              "",
              {}});
     ever_connected_ = true;
@@ -43,8 +55,10 @@ AmqpConnection* BrokerLink::connect() {
 
 void BrokerLink::drop(const std::string& reason) {
     connection_.reset();
+    const std::string lost = broker().endpoint();
+    move_to_next_broker();
     note_error(reason);
-    report_({LinkEvent::Kind::lost, broker_.endpoint(), reason, {}});
+    report_({LinkEvent::Kind::lost, lost, reason, {}});
 }
 
 void BrokerLink::close() {

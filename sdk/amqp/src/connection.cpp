@@ -105,6 +105,33 @@ BrokerAddress parse_broker_url(const std::string& url) {
                          vhost.empty() ? "/" : vhost};
 }
 
+BrokerList parse_broker_urls(const std::string& urls) {
+    BrokerList brokers;
+    std::size_t begin = 0;
+    for (;;) {
+        const std::size_t comma = urls.find(',', begin);
+        std::string url = urls.substr(begin, comma == std::string::npos ? comma : comma - begin);
+        url.erase(0, url.find_first_not_of(" \t"));
+        url.erase(url.find_last_not_of(" \t") + 1);
+        try {
+            brokers.push_back(parse_broker_url(url));
+        } catch (const std::invalid_argument& error) {
+            throw std::invalid_argument("broker " + std::to_string(brokers.size() + 1) + " \"" +
+                                        url + "\": " + error.what());
+        }
+        if (comma == std::string::npos)
+            return brokers;
+        begin = comma + 1;
+    }
+}
+
+std::string endpoints(const BrokerList& brokers) {
+    std::string text;
+    for (const BrokerAddress& broker : brokers)
+        text += (text.empty() ? "" : ", ") + broker.endpoint();
+    return text;
+}
+
 AmqpConnection::AmqpConnection(const BrokerAddress& broker, const ConnectionOptions& options)
     : broker_(broker), state_(amqp_new_connection()) {
     if (state_ == nullptr)

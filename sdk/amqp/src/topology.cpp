@@ -44,11 +44,18 @@ std::chrono::seconds parse_max_age(std::string_view text) {
 }
 
 void declare_topology(AmqpConnection& connection, const Topology& topology) {
-    FieldTable job_queue_arguments{{"x-dead-letter-exchange", topology.dead_letter_exchange()}};
+    // With quorum queues every queue of the protocol is replicated, so no node's loss takes a
+    // job, a worker event or a dead letter with it.
+    FieldTable replicated;
     if (topology.queue_type == QueueType::quorum) {
-        job_queue_arguments["x-queue-type"] = std::string("quorum");
-        job_queue_arguments["x-delivery-limit"] = topology.delivery_limit;
+        replicated["x-queue-type"] = std::string("quorum");
+        if (topology.quorum_group_size > 0)
+            replicated["x-quorum-initial-group-size"] = topology.quorum_group_size;
     }
+    FieldTable job_queue_arguments = replicated;
+    job_queue_arguments["x-dead-letter-exchange"] = topology.dead_letter_exchange();
+    if (topology.queue_type == QueueType::quorum)
+        job_queue_arguments["x-delivery-limit"] = topology.delivery_limit;
     if (topology.message_ttl_ms != 0)
         job_queue_arguments["x-message-ttl"] = topology.message_ttl_ms;
 
@@ -57,11 +64,11 @@ void declare_topology(AmqpConnection& connection, const Topology& topology) {
     connection.bind_queue(topology.queue, topology.exchange, topology.routing_key);
 
     connection.declare_exchange(topology.dead_letter_exchange(), "fanout");
-    connection.declare_queue(topology.dead_letter_queue());
+    connection.declare_queue(topology.dead_letter_queue(), replicated);
     connection.bind_queue(topology.dead_letter_queue(), topology.dead_letter_exchange(), "");
 
     connection.declare_exchange(topology.events_exchange, "direct");
-    connection.declare_queue(topology.events_queue);
+    connection.declare_queue(topology.events_queue, replicated);
     connection.bind_queue(topology.events_queue, topology.events_exchange, kEventRoutingKey);
 
     connection.declare_exchange(topology.cancel_exchange, "fanout");

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "test_services.h"
@@ -39,6 +42,56 @@ TEST(Backoff, ACapBelowTheFirstDelayKeepsTheFirstDelay) {
     EXPECT_EQ(backoff.after_failure(), 100ms);
 }
 
+TEST(Backoff, JitterDrawsEachDelayBetweenItsShareAndTheFullDelay) {
+    Backoff backoff(1000ms, 1000ms, 0.5);
+    std::set<std::chrono::milliseconds> seen;
+    for (int i = 0; i < 50; ++i) {
+        const auto delay = backoff.after_failure();
+        EXPECT_GE(delay, 500ms);
+        EXPECT_LE(delay, 1000ms);
+        EXPECT_EQ(backoff.delay(), delay);
+        seen.insert(delay);
+    }
+    EXPECT_GT(seen.size(), 10u);  // 50 draws from 501 values
+}
+
+TEST(Backoff, JitterDoesNotSlowTheLadderDown) {
+    Backoff backoff(100ms, 800ms, 1.0);
+    for (int i = 0; i < 3; ++i)
+        backoff.after_failure();
+    EXPECT_LE(backoff.after_failure(), 800ms);
+    EXPECT_GE(backoff.delay(), 0ms);
+    Backoff exact(100ms, 800ms);
+    for (int i = 0; i < 3; ++i)
+        exact.after_failure();
+    EXPECT_EQ(exact.after_failure(), 800ms);
+}
+
+TEST(BrokerUrls, OneUrlOrSeveralSeparatedByCommas) {
+    EXPECT_EQ(parse_broker_urls("amqp://u:p@a:5672/").size(), 1u);
+    const BrokerList brokers =
+        parse_broker_urls("amqp://u:p@node1:5701/, amqp://u:p@node2:5702/ ,amqp://v:q@node3/h");
+    ASSERT_EQ(brokers.size(), 3u);
+    EXPECT_EQ(brokers[0].endpoint(), "node1:5701");
+    EXPECT_EQ(brokers[1].endpoint(), "node2:5702");
+    EXPECT_EQ(brokers[2].endpoint(), "node3:5672");
+    EXPECT_EQ(brokers[2].user, "v");
+    EXPECT_EQ(brokers[2].vhost, "h");
+    EXPECT_EQ(endpoints(brokers), "node1:5701, node2:5702, node3:5672");
+}
+
+TEST(BrokerUrls, TheEntryThatIsNoUrlIsNamed) {
+    try {
+        parse_broker_urls("amqp://u:p@node1:5701/,node2:5702");
+        FAIL() << "accepted a list with a host:port entry";
+    } catch (const std::invalid_argument& error) {
+        EXPECT_NE(std::string(error.what()).find("broker 2 \"node2:5702\""), std::string::npos)
+            << error.what();
+    }
+    EXPECT_THROW(parse_broker_urls("amqp://u:p@node1:5701/,"), std::invalid_argument);
+    EXPECT_THROW(parse_broker_urls(""), std::invalid_argument);
+}
+
 // Records what the link reports.
 struct Reports {
     std::vector<LinkEvent> events;
@@ -56,7 +109,7 @@ BrokerAddress closed_port() {
 TEST(BrokerLink, FailedAttemptsBackOffAndAreReportedWithTheNextDelay) {
     Reports reports;
     BrokerLink link(
-        closed_port(), ConnectionOptions{}, Backoff(100ms, 300ms),
+        {closed_port()}, ConnectionOptions{}, Backoff(100ms, 300ms),
         [](AmqpConnection&) { FAIL() << "prepared a connection that cannot exist"; },
         reports.sink());
     std::vector<std::chrono::milliseconds> delays;
@@ -78,7 +131,7 @@ TEST(BrokerLink, PreparedConnectionIsKeptUntilDroppedAndAReconnectIsCounted) {
     Reports reports;
     int prepared = 0;
     BrokerLink link(
-        parse_broker_url(visiongw::testing::amqp_url()), ConnectionOptions{},
+        {parse_broker_url(visiongw::testing::amqp_url())}, ConnectionOptions{},
         Backoff(100ms, 1000ms), [&](AmqpConnection&) { ++prepared; }, reports.sink());
     AmqpConnection* first = link.connect();
     ASSERT_NE(first, nullptr);
@@ -100,7 +153,7 @@ TEST(BrokerLink, AFailingPreparationBacksOffAndASuccessStartsTheBackoffOver) {
     Reports reports;
     int attempts = 0;
     BrokerLink link(
-        parse_broker_url(visiongw::testing::amqp_url()), ConnectionOptions{},
+        {parse_broker_url(visiongw::testing::amqp_url())}, ConnectionOptions{},
         Backoff(100ms, 1000ms),
         [&](AmqpConnection&) {
             if (++attempts <= 2)
@@ -115,6 +168,41 @@ TEST(BrokerLink, AFailingPreparationBacksOffAndASuccessStartsTheBackoffOver) {
     ASSERT_NE(link.connect(), nullptr);
     EXPECT_EQ(link.retry_delay(), 0ms);
     EXPECT_EQ(reports.events.back().kind, LinkEvent::Kind::connected);
+    link.close();
+}
+
+TEST(BrokerLink, AFailedNodeIsSkippedForTheNextOne) {
+    Reports reports;
+    const BrokerAddress live = parse_broker_url(visiongw::testing::amqp_url());
+    BrokerLink link({closed_port(), live}, ConnectionOptions{}, Backoff(100ms, 1000ms),
+                    [](AmqpConnection&) {}, reports.sink());
+    EXPECT_EQ(link.connect(), nullptr);
+    EXPECT_EQ(link.retry_delay(), 100ms);
+    EXPECT_EQ(link.broker().endpoint(), live.endpoint());
+    ASSERT_NE(link.connect(), nullptr);
+    ASSERT_EQ(reports.events.size(), 2u);
+    EXPECT_EQ(reports.events[0].kind, LinkEvent::Kind::connect_failed);
+    EXPECT_EQ(reports.events[0].endpoint, closed_port().endpoint());
+    EXPECT_EQ(reports.events[1].kind, LinkEvent::Kind::connected);
+    EXPECT_EQ(reports.events[1].endpoint, live.endpoint());
+}
+
+TEST(BrokerLink, ALostConnectionMovesOnToTheNextNodeAtOnce) {
+    Reports reports;
+    const BrokerAddress live = parse_broker_url(visiongw::testing::amqp_url());
+    BrokerLink link({live, closed_port()}, ConnectionOptions{}, Backoff(100ms, 1000ms),
+                    [](AmqpConnection&) {}, reports.sink());
+    ASSERT_NE(link.connect(), nullptr);
+    link.drop("node went away");
+    EXPECT_EQ(link.broker().endpoint(), closed_port().endpoint());
+    EXPECT_EQ(link.connect(), nullptr);  // the next node, tried at once, is down too
+    ASSERT_NE(link.connect(), nullptr);  // round robin: back to the first
+    ASSERT_EQ(reports.events.size(), 4u);
+    EXPECT_EQ(reports.events[1].kind, LinkEvent::Kind::lost);
+    EXPECT_EQ(reports.events[1].endpoint, live.endpoint());
+    EXPECT_EQ(reports.events[2].endpoint, closed_port().endpoint());
+    EXPECT_EQ(reports.events[3].kind, LinkEvent::Kind::reconnected);
+    EXPECT_EQ(link.reconnects(), 1u);
     link.close();
 }
 

@@ -71,7 +71,10 @@ constexpr visiongw_option kWorkerOptions[] = {
 // rabbitmq plugin declares the same) and ranges; their defaults are Topology's. The gateway's
 // other keys there are ignored.
 constexpr visiongw_option kRabbitmqKeys[] = {
-    {.name = "url", .type = VISIONGW_OPTION_STRING, .env = "RABBITMQ_URL", .description = "broker"},
+    {.name = "url",
+     .type = VISIONGW_OPTION_STRING,
+     .env = "RABBITMQ_URL",
+     .description = "broker URL, or one per cluster node separated by commas"},
     {.name = "exchange",
      .type = VISIONGW_OPTION_STRING,
      .env = "RABBITMQ_EXCHANGE_NAME",
@@ -87,7 +90,12 @@ constexpr visiongw_option kRabbitmqKeys[] = {
     {.name = "queue_type",
      .type = VISIONGW_OPTION_STRING,
      .choices = kQueueTypes,
-     .description = "job queue type"},
+     .description = "queue type of the job, event and dead-letter queues"},
+    {.name = "quorum_group_size",
+     .type = VISIONGW_OPTION_INT,
+     .min = "0",
+     .max = "99",
+     .description = "replicas of each quorum queue when it is first declared"},
     {.name = "delivery_limit",
      .type = VISIONGW_OPTION_INT,
      .min = "1",
@@ -196,7 +204,7 @@ const char* worker_default(const std::string& key) {
 void read_rabbitmq(const Section& section, WorkerOptions& options) {
     options.amqp_url = section.text("url", options.amqp_url);
     try {
-        amqp::parse_broker_url(options.amqp_url);
+        amqp::parse_broker_urls(options.amqp_url);
     } catch (const std::invalid_argument& e) {
         throw section.error("url", e.what());
     }
@@ -207,6 +215,8 @@ void read_rabbitmq(const Section& section, WorkerOptions& options) {
     topology.queue_type = amqp::parse_queue_type(section.choice("queue_type", "classic"));
     topology.delivery_limit =
         section.integer("delivery_limit", std::to_string(topology.delivery_limit));
+    topology.quorum_group_size =
+        section.integer("quorum_group_size", std::to_string(topology.quorum_group_size));
     topology.message_ttl_ms =
         section.integer("message_ttl_ms", std::to_string(topology.message_ttl_ms));
     topology.events_exchange = section.name("events_exchange", topology.events_exchange);

@@ -30,6 +30,7 @@ constexpr auto kAnswerTimeout = 30s;
 constexpr std::uint16_t kCancelStreamPrefetch = 256;
 constexpr auto kFirstReconnectDelay = 500ms;
 constexpr auto kLastReconnectDelay = 5000ms;
+constexpr double kReconnectJitter = 0.5;  // workers that lost one node come back spread out
 
 std::string new_message_id() {
     return Poco::UUIDGenerator::defaultGenerator().createRandom().toString();
@@ -154,8 +155,8 @@ void BrokerSession::catch_up_cancellations() {
 
 void BrokerSession::run() {
     amqp::BrokerLink link(
-        amqp::parse_broker_url(options_.amqp_url), amqp::ConnectionOptions{},
-        amqp::Backoff(kFirstReconnectDelay, kLastReconnectDelay),
+        amqp::parse_broker_urls(options_.amqp_url), amqp::ConnectionOptions{},
+        amqp::Backoff(kFirstReconnectDelay, kLastReconnectDelay, kReconnectJitter),
         [this](amqp::AmqpConnection& connection) { prepare(connection); },
         [this](const amqp::LinkEvent& event) { report(event); });
     while (!stopping_) {

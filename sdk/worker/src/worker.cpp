@@ -95,7 +95,7 @@ WorkerOptions checked(WorkerOptions options) {
         throw std::invalid_argument(
             "storage_root must name the folder the gateway stores images in");
     }
-    amqp::parse_broker_url(options.amqp_url);
+    amqp::parse_broker_urls(options.amqp_url);
     if (options.worker_id.empty())
         options.worker_id = default_worker_id();
     return options;

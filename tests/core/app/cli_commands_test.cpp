@@ -119,7 +119,9 @@ TEST_F(CliTest, ConfigReferenceShowsChoicesAndEnvironmentVariables) {
     for (const std::string row :
          {"| `listen` | string | `0.0.0.0:8080` |  | `VISIONGW_LISTEN` | host:port to listen on |",
           "| `level` | string | `info` | debug, info, warning or error |  | lowest level written |",
-          "| `queue_type` | string | `classic` | classic or quorum |  | job queue type |",
+          "| `queue_type` | string | `classic` | classic or quorum |  | queue type of the job, "
+          "event "
+          "and dead-letter queues (quorum: replicated) |",
           "| `root` | string | `/var/lib/visiongw/files` |  | `FILE_STORAGE_TEMP_DIR` |"}) {
         EXPECT_NE(result.out.find(row), std::string::npos) << row << "\n" << result.out;
     }

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace visiongw::amqp {
 
@@ -34,6 +35,17 @@ struct BrokerAddress {
 
 // Parses `amqp://user:password@host:port/vhost`; throws std::invalid_argument when it does not.
 BrokerAddress parse_broker_url(const std::string& url);
+
+// The nodes of one cluster, tried in turn; never empty.
+using BrokerList = std::vector<BrokerAddress>;
+
+// Parses one amqp:// URL or several separated by commas (one per cluster node, e.g.
+// "amqp://u:p@10.0.0.1:5672/,amqp://u:p@10.0.0.2:5672/"); throws std::invalid_argument naming
+// the entry that is not a URL.
+BrokerList parse_broker_urls(const std::string& urls);
+
+// "host:port" of each broker, comma-separated, for log lines and errors (never credentials).
+std::string endpoints(const BrokerList& brokers);
 
 struct ConnectionOptions {
     std::chrono::seconds heartbeat{10};

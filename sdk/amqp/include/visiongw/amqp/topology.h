@@ -29,7 +29,8 @@ struct Topology {
     std::string queue = "visiongw.jobs";
     std::string routing_key = "vision.analyze";
     QueueType queue_type = QueueType::classic;
-    std::int64_t delivery_limit = 5;  // quorum queues only
+    std::int64_t delivery_limit = 5;     // quorum queues only
+    std::int64_t quorum_group_size = 0;  // replicas of each quorum queue; 0: the broker's default
     std::int64_t message_ttl_ms = 0;  // 0: messages never expire
     std::string events_exchange = "visiongw.events";
     std::string events_queue = "visiongw.events";
@@ -41,7 +42,8 @@ struct Topology {
     std::string dead_letter_queue() const { return queue + ".dead"; }
 };
 
-// Declares (idempotently) every exchange, queue and binding of the protocol, all durable.
+// Declares (idempotently) every exchange, queue and binding of the protocol, all durable; with
+// QueueType::quorum the job, dead-letter and event queues are all quorum queues.
 // Throws AmqpError, e.g. when a queue already exists with other arguments (406).
 void declare_topology(AmqpConnection& connection, const Topology& topology);
 
