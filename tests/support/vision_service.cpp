@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 
 namespace visiongw::testing {
 namespace {
@@ -46,8 +47,9 @@ public:
         std::unique_lock lock(service_.mutex_);
         const int index = static_cast<int>(service_.bodies_.size());
         service_.bodies_.push_back(std::move(body));
-        service_.trace_headers_.emplace_back(request.get("traceparent", ""),
-                                             request.get("tracestate", ""));
+        auto& headers = service_.headers_.emplace_back();
+        for (const auto& [name, value] : request)
+            headers[Poco::toLower(name)] = value;
         service_.changed_.notify_all();
         lock.unlock();
         const ServiceReply reply = service_.script_(index);
@@ -108,8 +110,15 @@ std::vector<std::string> VisionService::bodies() const {
 }
 
 std::vector<std::pair<std::string, std::string>> VisionService::trace_headers() const {
+    std::vector<std::pair<std::string, std::string>> trace;
+    for (auto& headers : this->headers())
+        trace.emplace_back(headers["traceparent"], headers["tracestate"]);
+    return trace;
+}
+
+std::vector<std::map<std::string, std::string>> VisionService::headers() const {
     std::lock_guard lock(mutex_);
-    return trace_headers_;
+    return headers_;
 }
 
 int VisionService::requests() const {

@@ -177,7 +177,7 @@ protected:
     SubmitRollbackTest()
         : service_(
               JobPlugins{storage_, queue_, store_, {{"pest", std::make_shared<PestValidator>()}}},
-              std::chrono::milliseconds(100), false, std::chrono::seconds(60),
+              std::chrono::milliseconds(100), false, std::chrono::seconds(60), callbacks_,
               recording_observer()) {}
 
     // Notes each failed rollback step as "step: error (request id)" and its job id.
@@ -220,6 +220,7 @@ protected:
     MemoryStorage storage_;
     MemoryQueue queue_;
     MemoryJobStore store_;
+    CallbackPolicy callbacks_{{}, false};
     JobService service_;
     std::vector<std::string> rollback_failures_;
     std::set<std::string> failed_job_ids_;

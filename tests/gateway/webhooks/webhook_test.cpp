@@ -1,0 +1,223 @@
+// Completion webhooks end to end: a submit's callback_url gets the signed job JSON when the job
+// reaches its final state, failed deliveries are retried from the job store (also across a
+// gateway restart) until one succeeds, which is recorded once, and callback URLs off the
+// allowlist or on private addresses are refused at submit, leaving nothing behind.
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "gateway_support.h"
+#include "json_object.h"
+#include "vision_service.h"
+
+namespace visiongw::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kSecret = "test-webhook-secret-0123";
+constexpr const char* kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+
+// The [webhooks] section of a gateway that may call back to this test process.
+std::string webhooks_section(const std::string& extra = "") {
+    return std::string("allowed_hosts = 127.0.0.1\nallow_private_addresses = true\nsecret = ") +
+           kSecret + "\nfirst_retry_ms = 200\npoll_interval_ms = 100\ntimeout_seconds = 2\n" +
+           extra;
+}
+
+// The lowercase hex HMAC-SHA256 of `text` with `key`, computed here with OpenSSL directly.
+std::string hmac_hex(const std::string& key, const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+         reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest, &length);
+    std::string hex;
+    for (unsigned int i = 0; i < length; ++i) {
+        char pair[3];
+        std::snprintf(pair, sizeof pair, "%02x", digest[i]);
+        hex += pair;
+    }
+    return hex;
+}
+
+class WebhookTest : public ::testing::Test {
+protected:
+    void TearDown() override { stop_and_clean(gateway_); }
+
+    void start_gateway(const std::string& webhooks) {
+        gateway_ = std::make_unique<GatewayProcess>(
+            std::map<std::string, std::string>{{"webhooks", webhooks}});
+        gateway_->start();
+    }
+
+    HttpAnswer submit_with_callback(const std::string& callback_url, unsigned seed,
+                                    std::map<std::string, std::string> headers = {}) {
+        MultipartBody body;
+        body.field("analysis_type", "pest")
+            .field("callback_url", callback_url)
+            .file("image", "leaf.png", "image/png", make_png(16, 16, seed));
+        return post_form(gateway_->port(), kAnalyzePath, body, headers);
+    }
+
+    std::string submit_job(const std::string& callback_url, unsigned seed,
+                           std::map<std::string, std::string> headers = {}) {
+        HttpAnswer answer = submit_with_callback(callback_url, seed, std::move(headers));
+        EXPECT_EQ(answer.status, 202) << answer.body;
+        return parse_object(answer.body)->getValue<std::string>("job_id");
+    }
+
+    void complete(const std::string& job_id) {
+        publish_worker_event(*gateway_, R"({"schema_version":1,"job_id":")" + job_id +
+                                            R"(","event":"completed","result":{"ok":true}})");
+    }
+
+    Poco::JSON::Object::Ptr job(const std::string& job_id) {
+        return parse_object(http_request(gateway_->port(), "GET", job_path(job_id)).body);
+    }
+
+    // The job's webhook object as text, e.g. {"status":"delivered","attempts":1,...}.
+    std::string webhook_of(const std::string& job_id) {
+        auto webhook = job(job_id)->getObject("webhook");
+        if (!webhook)
+            return "none";
+        std::ostringstream text;
+        webhook->stringify(text);
+        return text.str();
+    }
+
+    std::unique_ptr<GatewayProcess> gateway_;
+};
+
+TEST_F(WebhookTest, TheReceiverGetsTheSignedJobJsonWithItsTraceWhenTheJobCompletes) {
+    VisionService receiver([](int) { return ServiceReply{204, ""}; });
+    start_gateway(webhooks_section());
+    const std::string job_id =
+        submit_job(receiver.url("/hooks/done?x=1"), 1,
+                   {{"traceparent", std::string("00-") + kTraceId + "-00f067aa0ba902b7-01"}});
+    EXPECT_EQ(webhook_of(job_id), R"({"attempts":0,"last_error":null,"status":"pending"})");
+    complete(job_id);
+    ASSERT_TRUE(receiver.wait_for_requests(1, 10s));
+
+    const std::string body = receiver.bodies().at(0);
+    auto headers = receiver.headers().at(0);
+    auto sent = parse_object(body);
+    EXPECT_EQ(sent->getValue<std::string>("job_id"), job_id);
+    EXPECT_EQ(sent->getValue<std::string>("status"), "completed");
+    EXPECT_EQ(sent->getValue<std::string>("trace_id"), kTraceId);
+    EXPECT_FALSE(sent->has("webhook"));
+    EXPECT_EQ(headers["content-type"], "application/json");
+    EXPECT_EQ(headers["x-visiongw-job-id"], job_id);
+
+    // t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">, t close to now.
+    const std::string signature = headers["x-visiongw-signature"];
+    const auto comma = signature.find(",v1=");
+    ASSERT_TRUE(signature.starts_with("t=") && comma != std::string::npos) << signature;
+    const std::string t = signature.substr(2, comma - 2);
+    EXPECT_EQ(signature.substr(comma + 4), hmac_hex(kSecret, t + "." + body));
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    EXPECT_LE(std::llabs(std::stoll(t) - now), 60) << t;
+    EXPECT_NE(signature.substr(comma + 4), hmac_hex("another-secret-0123456", t + "." + body));
+
+    // The delivery is a span of the job's trace of its own.
+    const std::string traceparent = headers["traceparent"];
+    EXPECT_TRUE(traceparent.starts_with(std::string("00-") + kTraceId + "-")) << traceparent;
+    EXPECT_EQ(traceparent.find("00f067aa0ba902b7"), std::string::npos) << traceparent;
+
+    EXPECT_TRUE(
+        eventually([&] { return webhook_of(job_id).find("delivered") != std::string::npos; }, 5s));
+    EXPECT_EQ(webhook_of(job_id), R"({"attempts":1,"last_error":null,"status":"delivered"})");
+    EXPECT_EQ(gateway_->output().find("webhook outbox unavailable"), std::string::npos)
+        << gateway_->output();
+}
+
+TEST_F(WebhookTest, AReceiverThatFailsTwiceThenSucceedsGetsExactlyOneSuccessRecorded) {
+    VisionService receiver([](int index) {
+        return index < 2 ? ServiceReply{500, "{}"} : ServiceReply{200, "ok"};
+    });
+    start_gateway(webhooks_section());
+    const std::string job_id = submit_job(receiver.url("/hooks"), 2);
+    ASSERT_EQ(http_request(gateway_->port(), "DELETE", job_path(job_id) + "/cancel").status, 200);
+
+    ASSERT_TRUE(
+        eventually([&] { return webhook_of(job_id).find("delivered") != std::string::npos; }, 15s))
+        << webhook_of(job_id);
+    EXPECT_EQ(webhook_of(job_id), R"({"attempts":3,"last_error":null,"status":"delivered"})");
+    std::this_thread::sleep_for(1s);  // time for a duplicate delivery, which must not come
+    EXPECT_EQ(receiver.requests(), 3);
+    for (const std::string& body : receiver.bodies())
+        EXPECT_EQ(parse_object(body)->getValue<std::string>("status"), "cancelled");
+
+    const std::string metrics = http_request(gateway_->port(), "GET", "/health/metrics").body;
+    EXPECT_NE(metrics.find("visiongw_webhook_deliveries_total{outcome=\"retry\"} 2"),
+              std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("visiongw_webhook_deliveries_total{outcome=\"delivered\"} 1"),
+              std::string::npos);
+}
+
+TEST_F(WebhookTest, APendingDeliveryIsRetriedByTheGatewayAfterARestart) {
+    std::atomic<bool> accepting{false};
+    VisionService receiver([&](int) {
+        return accepting ? ServiceReply{200, "ok"} : ServiceReply{503, "{}"};
+    });
+    // A retry long enough to stop the gateway before it: the restarted one must find it.
+    start_gateway(webhooks_section("first_retry_ms = 3000\n"));
+    const std::string job_id = submit_job(receiver.url("/hooks"), 3);
+    complete(job_id);
+    ASSERT_TRUE(eventually(
+        [&] { return webhook_of(job_id).find("\"attempts\":1") != std::string::npos; }, 10s))
+        << webhook_of(job_id);
+    EXPECT_NE(webhook_of(job_id).find("HTTP 503"), std::string::npos) << webhook_of(job_id);
+    ASSERT_EQ(gateway_->stop(), 0);
+    accepting = true;
+    gateway_->start();
+
+    ASSERT_TRUE(
+        eventually([&] { return webhook_of(job_id).find("delivered") != std::string::npos; }, 15s))
+        << webhook_of(job_id) << gateway_->output();
+    EXPECT_EQ(webhook_of(job_id), R"({"attempts":2,"last_error":null,"status":"delivered"})");
+    EXPECT_EQ(receiver.requests(), 2);
+}
+
+TEST_F(WebhookTest, ACallbackUrlOffTheAllowlistIsRefusedAndLeavesNothing) {
+    start_gateway(webhooks_section());
+    const Footprint before = footprint_of(*gateway_);
+    const std::string message =
+        expect_error(submit_with_callback("https://hooks.elsewhere.example/done", 4), 400,
+                     "invalid_callback_url");
+    EXPECT_NE(message.find("'hooks.elsewhere.example' is not on"), std::string::npos) << message;
+    for (const std::string url : {"ftp://127.0.0.1/done", "http://user:pw@127.0.0.1/done",
+                                  "http://127.0.0.1.nip.io/done", "not a url"}) {
+        expect_error(submit_with_callback(url, 4), 400, "invalid_callback_url");
+    }
+    EXPECT_EQ(footprint_of(*gateway_), before);
+}
+
+TEST_F(WebhookTest, ALoopbackCallbackIsRefusedUnlessPrivateAddressesAreAllowed) {
+    start_gateway(std::string("allowed_hosts = 127.0.0.1, localhost\nsecret = ") + kSecret + "\n");
+    const Footprint before = footprint_of(*gateway_);
+    for (const std::string url : {"http://127.0.0.1:9/done", "http://localhost:9/done"}) {
+        const std::string message =
+            expect_error(submit_with_callback(url, 5), 400, "invalid_callback_url");
+        EXPECT_NE(message.find("non-public address"), std::string::npos) << message;
+    }
+    EXPECT_EQ(footprint_of(*gateway_), before);
+}
+
+TEST_F(WebhookTest, WithoutAnAllowlistACallbackUrlIsRefusedNamingTheConfig) {
+    start_gateway("");
+    const Footprint before = footprint_of(*gateway_);
+    const std::string message = expect_error(
+        submit_with_callback("https://hooks.example.com/done", 6), 400, "invalid_callback_url");
+    EXPECT_NE(message.find("[webhooks] allowed_hosts"), std::string::npos) << message;
+    EXPECT_EQ(footprint_of(*gateway_), before);
+}
+
+}  // namespace
+}  // namespace visiongw::testing
