@@ -113,7 +113,7 @@ WebhookTarget CallbackPolicy::check(const std::string& url) const {
     if (target.path_and_query.empty())
         target.path_and_query = "/";
 
-    std::vector<Poco::Net::IPAddress> addresses;
+    std::vector<Poco::Net::IPAddress>& addresses = target.addresses;
     Poco::Net::IPAddress literal;
     if (Poco::Net::IPAddress::tryParse(target.host, literal)) {
         addresses.push_back(literal);
@@ -140,7 +140,6 @@ WebhookTarget CallbackPolicy::check(const std::string& url) const {
             }
         }
     }
-    target.address = addresses.front();
     return target;
 }
 

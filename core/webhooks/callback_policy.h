@@ -19,13 +19,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-// Where a webhook goes: the URL's parts and the checked address it connects to.
+// Where a webhook goes: the URL's parts and the checked addresses it may connect to.
 struct WebhookTarget {
     std::string scheme;  // "http" or "https"
     std::string host;    // as the URL names it (lowercase), for Host and TLS
     std::uint16_t port = 0;
-    std::string path_and_query;  // "/" when the URL has no path
-    Poco::Net::IPAddress address;
+    std::string path_and_query;                   // "/" when the URL has no path
+    std::vector<Poco::Net::IPAddress> addresses;  // in the resolver's order; never empty
 };
 
 // Whether `host` (lowercase) matches one of `patterns`: an exact host name or address, or
@@ -45,8 +45,8 @@ public:
     bool enabled() const { return !allowed_hosts_.empty(); }
     // Checks `url` (http or https, no user info or fragment, host on the allowlist) and resolves
     // its host: every address must be public unless private addresses are allowed. Returns the
-    // target with the first address. Throws CallbackRefused, or sdk::Unavailable when DNS does
-    // not answer now.
+    // target with its addresses. Throws CallbackRefused, or sdk::Unavailable when DNS does not
+    // answer now.
     WebhookTarget check(const std::string& url) const;
 
 private:

@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/Net/NetSSL.h>
 #include <Poco/Net/SecureStreamSocket.h>
 #include <pthread.h>
 
@@ -25,19 +26,24 @@ namespace {
 
 using Header = std::pair<std::string, std::string>;
 
-// Certificates are checked against the system's CAs and the URL's host name.
+// Certificates are checked against the system's CAs (OpenSSL's default paths, so SSL_CERT_FILE
+// and SSL_CERT_DIR apply) and the URL's host name. VERIFY_STRICT, because with VERIFY_RELAXED
+// Poco skips the host name check for `localhost` names and addresses.
 Poco::Net::Context::Ptr tls_context() {
-    static const Poco::Net::Context::Ptr context(
-        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
-                               Poco::Net::Context::VERIFY_RELAXED, 9, true));
+    static const Poco::Net::Context::Ptr context = [] {
+        Poco::Net::initializeSSL();
+        return Poco::Net::Context::Ptr(
+            new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", "",
+                                   Poco::Net::Context::VERIFY_STRICT, 9, true));
+    }();
     return context;
 }
 
-// POSTs `body` to the checked address of `target` (never resolving its host again), with the
-// URL's host in Host and, for https, in SNI and the certificate check. Returns an empty text
-// for a 2xx answer, else what went wrong; redirects are not followed.
-std::string post(const WebhookTarget& target, const std::string& body,
-                 const std::vector<Header>& headers, std::chrono::seconds timeout) {
+// A session to `address` (never resolving the host again) that names the URL's host in Host
+// and, for https, in SNI and the certificate check.
+std::unique_ptr<Poco::Net::HTTPClientSession> session_to(const WebhookTarget& target,
+                                                         const Poco::Net::IPAddress& address,
+                                                         std::chrono::seconds timeout) {
     std::unique_ptr<Poco::Net::HTTPClientSession> session;
     if (target.scheme == "https") {
         Poco::Net::SecureStreamSocket socket(tls_context());
@@ -46,9 +52,16 @@ std::string post(const WebhookTarget& target, const std::string& body,
     } else {
         session = std::make_unique<Poco::Net::HTTPClientSession>();
     }
-    session->setHost(target.address.toString());
+    session->setHost(address.toString());
     session->setPort(target.port);
     session->setTimeout(Poco::Timespan(static_cast<long>(timeout.count()), 0));
+    return session;
+}
+
+// POSTs `body` to the first of the checked addresses of `target` that takes the request.
+// Returns an empty text for a 2xx answer, else what went wrong; redirects are not followed.
+std::string post(const WebhookTarget& target, const std::string& body,
+                 const std::vector<Header>& headers, std::chrono::seconds timeout) {
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, target.path_and_query,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
     request.setHost(target.host, target.port);
@@ -58,20 +71,30 @@ std::string post(const WebhookTarget& target, const std::string& body,
     request.set("Connection", "close");
     for (const auto& [name, value] : headers)
         request.set(name, value);
-    try {
-        session->sendRequest(request) << body;
-        Poco::Net::HTTPResponse response;
-        std::istream& answer = session->receiveResponse(response);
-        // Read a little of the answer, so the receiver sees it taken; the rest is dropped.
-        char ignored[4096];
-        answer.read(ignored, sizeof ignored);
-        const int status = response.getStatus();
-        if (status >= 200 && status < 300)
-            return "";
-        return "HTTP " + std::to_string(status) + " " + response.getReason();
-    } catch (const Poco::Exception& e) {
-        return e.displayText();
+    std::string error;
+    for (const Poco::Net::IPAddress& address : target.addresses) {
+        auto session = session_to(target, address, timeout);
+        try {
+            session->sendRequest(request) << body;
+        } catch (const Poco::Exception& e) {
+            error = address.toString() + ": " + e.displayText();
+            continue;  // not taken here: the next address
+        }
+        try {
+            Poco::Net::HTTPResponse response;
+            std::istream& answer = session->receiveResponse(response);
+            // Read a little of the answer, so the receiver sees it taken; the rest is dropped.
+            char ignored[4096];
+            answer.read(ignored, sizeof ignored);
+            const int status = response.getStatus();
+            if (status >= 200 && status < 300)
+                return "";
+            return "HTTP " + std::to_string(status) + " " + response.getReason();
+        } catch (const Poco::Exception& e) {
+            return address.toString() + ": " + e.displayText();
+        }
     }
+    return error;
 }
 
 }  // namespace

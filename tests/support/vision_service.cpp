@@ -4,6 +4,8 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 
@@ -14,11 +16,18 @@ namespace {
 constexpr auto kLongestHold = std::chrono::seconds(60);
 
 // Bound without SO_REUSEPORT, on a port the kernel picks.
-Poco::Net::ServerSocket listening_socket() {
-    Poco::Net::ServerSocket socket;
+Poco::Net::ServerSocket listening_socket(Poco::Net::ServerSocket socket = {}) {
     socket.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, false);
     socket.listen(64);
     return socket;
+}
+
+Poco::Net::ServerSocket tls_listening_socket(const TlsIdentity& identity) {
+    Poco::Net::initializeSSL();
+    Poco::Net::Context::Ptr context(
+        new Poco::Net::Context(Poco::Net::Context::SERVER_USE, identity.key_file,
+                               identity.certificate_file, "", Poco::Net::Context::VERIFY_NONE));
+    return listening_socket(Poco::Net::SecureServerSocket(context));
 }
 
 }  // namespace
@@ -93,6 +102,17 @@ VisionService::VisionService(Script script)
     server_.start();
 }
 
+VisionService::VisionService(Script script, const TlsIdentity& identity)
+    : script_(std::move(script)),
+      socket_(tls_listening_socket(identity)),
+      server_(new Factory(*this), socket_, new Poco::Net::HTTPServerParams) {
+    server_.start();
+}
+
+int VisionService::port() const {
+    return socket_.address().port();
+}
+
 VisionService::~VisionService() {
     release();
     server_.stopAll(true);
@@ -101,7 +121,7 @@ VisionService::~VisionService() {
 }
 
 std::string VisionService::url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + path;
+    return "http://127.0.0.1:" + std::to_string(port()) + path;
 }
 
 std::vector<std::string> VisionService::bodies() const {

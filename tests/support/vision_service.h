@@ -26,18 +26,27 @@ struct ServiceReply {
     std::chrono::milliseconds delay{0};
 };
 
+// The files of a PEM certificate and its key, for a service that speaks HTTPS.
+struct TlsIdentity {
+    std::string certificate_file;
+    std::string key_file;
+};
+
 class VisionService {
 public:
     using Script = std::function<ServiceReply(int request_index)>;
 
     explicit VisionService(Script script);
+    // The same over HTTPS with `identity`.
+    VisionService(Script script, const TlsIdentity& identity);
     // Releases held requests, stops the server and waits for its handlers.
     ~VisionService();
     VisionService(const VisionService&) = delete;
     VisionService& operator=(const VisionService&) = delete;
 
-    // The service's URL with `path`.
+    // The service's URL with `path` (http, 127.0.0.1).
     std::string url(const std::string& path = "/analyze") const;
+    int port() const;
     // The bodies of the requests received so far.
     std::vector<std::string> bodies() const;
     // The `traceparent` and `tracestate` headers of the requests received so far, in order

@@ -93,7 +93,8 @@ TEST(CallbackPolicyTest, WithPrivateAddressesAllowedALoopbackTargetKeepsItsParts
     EXPECT_EQ(target.host, "127.0.0.1");
     EXPECT_EQ(target.port, 8123);
     EXPECT_EQ(target.path_and_query, "/hooks/done?x=1");
-    EXPECT_EQ(target.address.toString(), "127.0.0.1");
+    ASSERT_EQ(target.addresses.size(), 1u);
+    EXPECT_EQ(target.addresses[0].toString(), "127.0.0.1");
     EXPECT_EQ(policy.check("https://127.0.0.1").path_and_query, "/");
     EXPECT_EQ(policy.check("https://127.0.0.1").port, 443);
 }

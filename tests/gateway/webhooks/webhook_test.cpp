@@ -23,10 +23,23 @@ constexpr const char* kSecret = "test-webhook-secret-0123";
 constexpr const char* kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 // The [webhooks] section of a gateway that may call back to this test process.
-std::string webhooks_section(const std::string& extra = "") {
-    return std::string("allowed_hosts = 127.0.0.1\nallow_private_addresses = true\nsecret = ") +
-           kSecret + "\nfirst_retry_ms = 200\npoll_interval_ms = 100\ntimeout_seconds = 2\n" +
-           extra;
+std::string webhooks_section(const std::string& extra = "",
+                             const std::string& allowed_hosts = "127.0.0.1") {
+    return "allowed_hosts = " + allowed_hosts +
+           "\nallow_private_addresses = true\nsecret = " + kSecret +
+           "\nfirst_retry_ms = 200\npoll_interval_ms = 100\ntimeout_seconds = 2\n" + extra;
+}
+
+// A self-signed certificate for `name` (the only name it holds), made by the openssl tool in
+// `dir`.
+TlsIdentity certificate_for(const std::string& name, const ScratchDir& dir) {
+    TlsIdentity identity{dir.file(name + ".cert.pem"), dir.file(name + ".key.pem")};
+    const std::string command =
+        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=" + name +
+        " -addext subjectAltName=DNS:" + name + " -keyout " + identity.key_file + " -out " +
+        identity.certificate_file + " 2>/dev/null";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+    return identity;
 }
 
 // The lowercase hex HMAC-SHA256 of `text` with `key`, computed here with OpenSSL directly.
@@ -183,6 +196,44 @@ TEST_F(WebhookTest, APendingDeliveryIsRetriedByTheGatewayAfterARestart) {
         << webhook_of(job_id) << gateway_->output();
     EXPECT_EQ(webhook_of(job_id), R"({"attempts":2,"last_error":null,"status":"delivered"})");
     EXPECT_EQ(receiver.requests(), 2);
+}
+
+TEST_F(WebhookTest, AnHttpsCallbackIsDeliveredOnlyToACertificateOfTheUrlsHost) {
+    ScratchDir dir;
+    const TlsIdentity localhost = certificate_for("localhost", dir);
+    const TlsIdentity other = certificate_for("other.invalid", dir);
+    VisionService receiver([](int) { return ServiceReply{200, "ok"}; }, localhost);
+    VisionService impostor([](int) { return ServiceReply{200, "ok"}; }, other);
+    // The gateway trusts both certificates as if a CA had signed them (OpenSSL's SSL_CERT_FILE).
+    const std::string trusted = dir.file("trusted.pem");
+    ASSERT_EQ(std::system(("cat " + localhost.certificate_file + " " + other.certificate_file +
+                           " > " + trusted)
+                              .c_str()),
+              0);
+    ::setenv("SSL_CERT_FILE", trusted.c_str(), 1);
+    start_gateway(webhooks_section("", "localhost"));
+    const std::string port = std::to_string(receiver.port());
+    const std::string named = submit_job("https://localhost:" + port + "/hooks", 7);
+    // A trusted certificate, but not for localhost: that delivery fails verification.
+    const std::string misnamed =
+        submit_job("https://localhost:" + std::to_string(impostor.port()) + "/hooks", 8);
+    for (const std::string& job_id : {named, misnamed})
+        ASSERT_EQ(http_request(gateway_->port(), "DELETE", job_path(job_id) + "/cancel").status,
+                  200);
+
+    ASSERT_TRUE(
+        eventually([&] { return webhook_of(named).find("delivered") != std::string::npos; }, 10s))
+        << webhook_of(named);
+    ASSERT_TRUE(eventually(
+        [&] { return webhook_of(misnamed).find("\"attempts\":1") != std::string::npos; }, 10s))
+        << webhook_of(misnamed);
+    const std::string refused = webhook_of(misnamed);
+    EXPECT_NE(refused.find("pending"), std::string::npos) << refused;
+    EXPECT_NE(refused.find("certificate"), std::string::npos) << refused;
+    EXPECT_EQ(impostor.requests(), 0);
+    ASSERT_EQ(receiver.requests(), 1);
+    EXPECT_EQ(receiver.headers().at(0)["host"], "localhost:" + port);
+    EXPECT_EQ(parse_object(receiver.bodies().at(0))->getValue<std::string>("job_id"), named);
 }
 
 TEST_F(WebhookTest, ACallbackUrlOffTheAllowlistIsRefusedAndLeavesNothing) {
