@@ -236,8 +236,8 @@ constexpr visiongw_option kWebhooks[] = {
      .type = VISIONGW_OPTION_STRING,
      .default_value = "",
      .description = "hosts a submit's callback_url may name, comma separated: exact host names "
-                    "(or addresses) and *.example.com for any subdomain; empty: webhooks are off "
-                    "and a callback_url is refused"},
+                    "or IPv4 addresses and *.example.com for any subdomain; empty: webhooks are "
+                    "off and a callback_url is refused"},
     {.name = "allow_private_addresses",
      .type = VISIONGW_OPTION_BOOL,
      .default_value = "false",

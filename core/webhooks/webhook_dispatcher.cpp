@@ -58,8 +58,13 @@ std::unique_ptr<Poco::Net::HTTPClientSession> session_to(const WebhookTarget& ta
     return session;
 }
 
-// POSTs `body` to the first of the checked addresses of `target` that takes the request.
-// Returns an empty text for a 2xx answer, else what went wrong; redirects are not followed.
+// How many of a host's addresses a delivery tries (typically one IPv6 and one IPv4), so that it
+// fits in its claim's lease.
+constexpr std::size_t kAddressesTried = 2;
+
+// POSTs `body` to the first of the checked addresses of `target` (at most kAddressesTried) that
+// takes the request. Returns an empty text for a 2xx answer, else what went wrong; redirects
+// are not followed.
 std::string post(const WebhookTarget& target, const std::string& body,
                  const std::vector<Header>& headers, std::chrono::seconds timeout) {
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, target.path_and_query,
@@ -71,8 +76,9 @@ std::string post(const WebhookTarget& target, const std::string& body,
     request.set("Connection", "close");
     for (const auto& [name, value] : headers)
         request.set(name, value);
-    std::string error;
-    for (const Poco::Net::IPAddress& address : target.addresses) {
+    std::string error = "callback host has no address";
+    for (std::size_t i = 0; i < std::min(target.addresses.size(), kAddressesTried); ++i) {
+        const Poco::Net::IPAddress& address = target.addresses[i];
         auto session = session_to(target, address, timeout);
         try {
             session->sendRequest(request) << body;
@@ -183,8 +189,10 @@ void WebhookDispatcher::wake() {
 }
 
 void WebhookDispatcher::deliver_due() {
-    // Long enough for a lookup and the connect, send and answer of one delivery.
-    const auto lease = std::chrono::milliseconds(settings_.timeout * 3 + std::chrono::seconds(10));
+    // Long enough for a lookup, the connects to kAddressesTried addresses, the send and the
+    // answer of one delivery; one that takes longer may be sent again by another claim.
+    const auto lease = std::chrono::milliseconds(settings_.timeout * (kAddressesTried + 2) +
+                                                 std::chrono::seconds(10));
     while (true) {
         {
             std::lock_guard<std::mutex> guard(mutex_);
