@@ -22,12 +22,21 @@ using namespace std::chrono_literals;
 constexpr const char* kSecret = "test-webhook-secret-0123";
 constexpr const char* kTraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
 
-// The [webhooks] section of a gateway that may call back to this test process.
-std::string webhooks_section(const std::string& extra = "",
-                             const std::string& allowed_hosts = "127.0.0.1") {
-    return "allowed_hosts = " + allowed_hosts +
-           "\nallow_private_addresses = true\nsecret = " + kSecret +
-           "\nfirst_retry_ms = 200\npoll_interval_ms = 100\ntimeout_seconds = 2\n" + extra;
+// The [webhooks] section of a gateway that may call back to this test process, with
+// `overrides` of its keys.
+std::string webhooks_section(const std::map<std::string, std::string>& overrides = {}) {
+    std::map<std::string, std::string> keys{{"allowed_hosts", "127.0.0.1"},
+                                            {"allow_private_addresses", "true"},
+                                            {"secret", kSecret},
+                                            {"first_retry_ms", "200"},
+                                            {"poll_interval_ms", "100"},
+                                            {"timeout_seconds", "2"}};
+    for (const auto& [key, value] : overrides)
+        keys[key] = value;
+    std::string section;
+    for (const auto& [key, value] : keys)
+        section += key + " = " + value + "\n";
+    return section;
 }
 
 // A self-signed certificate for `name` (the only name it holds), made by the openssl tool in
@@ -174,13 +183,32 @@ TEST_F(WebhookTest, AReceiverThatFailsTwiceThenSucceedsGetsExactlyOneSuccessReco
               std::string::npos);
 }
 
+TEST_F(WebhookTest, AReceiverThatNeverAnswers2xxMakesTheWebhookFailedOnceTheRetriesAreOver) {
+    VisionService receiver([](int) { return ServiceReply{410, "{}"}; });
+    // Waits of 0.1, 0.2 and 0.4 s fit in 1 s; a fourth of 0.8 s would not.
+    start_gateway(webhooks_section({{"first_retry_ms", "100"}, {"give_up_after_seconds", "1"}}));
+    const std::string job_id = submit_job(receiver.url("/gone"), 9);
+    complete(job_id);
+    ASSERT_TRUE(
+        eventually([&] { return webhook_of(job_id).find("failed") != std::string::npos; }, 10s))
+        << webhook_of(job_id);
+    EXPECT_EQ(webhook_of(job_id),
+              R"({"attempts":4,"last_error":"HTTP 410 Gone","status":"failed"})");
+    std::this_thread::sleep_for(1s);  // time for a fifth attempt, which must not come
+    EXPECT_EQ(receiver.requests(), 4);
+    const std::string metrics = http_request(gateway_->port(), "GET", "/health/metrics").body;
+    EXPECT_NE(metrics.find("visiongw_webhook_deliveries_total{outcome=\"failed\"} 1"),
+              std::string::npos)
+        << metrics;
+}
+
 TEST_F(WebhookTest, APendingDeliveryIsRetriedByTheGatewayAfterARestart) {
     std::atomic<bool> accepting{false};
     VisionService receiver([&](int) {
         return accepting ? ServiceReply{200, "ok"} : ServiceReply{503, "{}"};
     });
     // A retry long enough to stop the gateway before it: the restarted one must find it.
-    start_gateway(webhooks_section("first_retry_ms = 3000\n"));
+    start_gateway(webhooks_section({{"first_retry_ms", "3000"}}));
     const std::string job_id = submit_job(receiver.url("/hooks"), 3);
     complete(job_id);
     ASSERT_TRUE(eventually(
@@ -211,7 +239,7 @@ TEST_F(WebhookTest, AnHttpsCallbackIsDeliveredOnlyToACertificateOfTheUrlsHost) {
                               .c_str()),
               0);
     ::setenv("SSL_CERT_FILE", trusted.c_str(), 1);
-    start_gateway(webhooks_section("", "localhost"));
+    start_gateway(webhooks_section({{"allowed_hosts", "localhost"}}));
     const std::string port = std::to_string(receiver.port());
     const std::string named = submit_job("https://localhost:" + port + "/hooks", 7);
     // A trusted certificate, but not for localhost: that delivery fails verification.
@@ -251,7 +279,8 @@ TEST_F(WebhookTest, ACallbackUrlOffTheAllowlistIsRefusedAndLeavesNothing) {
 }
 
 TEST_F(WebhookTest, ALoopbackCallbackIsRefusedUnlessPrivateAddressesAreAllowed) {
-    start_gateway(std::string("allowed_hosts = 127.0.0.1, localhost\nsecret = ") + kSecret + "\n");
+    start_gateway(webhooks_section(
+        {{"allowed_hosts", "127.0.0.1, localhost"}, {"allow_private_addresses", "false"}}));
     const Footprint before = footprint_of(*gateway_);
     for (const std::string url : {"http://127.0.0.1:9/done", "http://localhost:9/done"}) {
         const std::string message =
