@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <csignal>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -12,6 +14,8 @@
 
 #include "gateway_support.h"
 #include "json_object.h"
+#include "processes.h"
+#include "redis_control.h"
 #include "vision_service.h"
 
 namespace visiongw::testing {
@@ -70,9 +74,10 @@ class WebhookTest : public ::testing::Test {
 protected:
     void TearDown() override { stop_and_clean(gateway_); }
 
-    void start_gateway(const std::string& webhooks) {
-        gateway_ = std::make_unique<GatewayProcess>(
-            std::map<std::string, std::string>{{"webhooks", webhooks}});
+    // With `webhooks` as its [webhooks] section and `more` sections' lines added.
+    void start_gateway(const std::string& webhooks, std::map<std::string, std::string> more = {}) {
+        more["webhooks"] = webhooks;
+        gateway_ = std::make_unique<GatewayProcess>(std::move(more));
         gateway_->start();
     }
 
@@ -262,6 +267,49 @@ TEST_F(WebhookTest, AnHttpsCallbackIsDeliveredOnlyToACertificateOfTheUrlsHost) {
     ASSERT_EQ(receiver.requests(), 1);
     EXPECT_EQ(receiver.headers().at(0)["host"], "localhost:" + port);
     EXPECT_EQ(parse_object(receiver.bodies().at(0))->getValue<std::string>("job_id"), named);
+}
+
+TEST_F(WebhookTest, AJobStoreThatStopsAnsweringDelaysDeliveriesWithoutStoppingTheGateway) {
+    // A Redis of this test's own, which it freezes without disturbing other tests.
+    ScratchDir dir;
+    RedisServer redis(std::to_string(free_port()), dir.path());
+    redis.start();
+    VisionService receiver([](int index) {
+        return index == 0 ? ServiceReply{503, "{}"} : ServiceReply{200, "ok"};
+    });
+    // The [redis] lines come after the generated ones, and an ini's later value wins.
+    start_gateway(
+        webhooks_section({{"first_retry_ms", "1500"}, {"timeout_seconds", "1"}}),
+        {{"redis", "url = redis://127.0.0.1:" + redis.port() + "/0\ntimeout_ms = 500\n"}});
+    const std::string job_id = submit_job(receiver.url("/hooks"), 10);
+    complete(job_id);
+    ASSERT_TRUE(eventually(
+        [&] { return webhook_of(job_id).find("\"attempts\":1") != std::string::npos; }, 10s))
+        << webhook_of(job_id);
+
+    ::kill(redis.pid(), SIGSTOP);  // the retry falls due while Redis does not answer
+    std::this_thread::sleep_for(2500ms);
+    const int read_status = http_request(gateway_->port(), "GET", job_path(job_id)).status;
+    const int health_status = http_request(gateway_->port(), "GET", "/health").status;
+    ::kill(redis.pid(), SIGCONT);
+    EXPECT_EQ(read_status, 503);
+    EXPECT_EQ(health_status, 200);
+
+    // A claim Redis ran but answered too late (it was frozen) holds the webhook for its lease,
+    // 4 x timeout_seconds + 10 s; then it comes back.
+    EXPECT_TRUE(
+        eventually([&] { return webhook_of(job_id).find("delivered") != std::string::npos; }, 30s))
+        << webhook_of(job_id);
+    EXPECT_EQ(receiver.requests(), 2);
+    EXPECT_TRUE(gateway_->running());
+    const std::string output = gateway_->output();
+    const auto first = output.find("webhook outbox unavailable");
+    EXPECT_NE(first, std::string::npos) << output;
+    EXPECT_EQ(output.find("webhook outbox unavailable", first + 1), std::string::npos)
+        << "reported once per outage:\n"
+        << output;
+    stop_and_clean(gateway_);
+    redis.stop();
 }
 
 TEST_F(WebhookTest, ACallbackUrlOffTheAllowlistIsRefusedAndLeavesNothing) {
