@@ -37,6 +37,9 @@ constexpr std::array<Ipv4Network, 15> kNonPublicIpv4{{
     {0xFFFFFFFF, 32},  // broadcast
 }};
 
+// Longer callback URLs are refused (they are stored with the job and sent on every attempt).
+constexpr std::size_t kLongestUrl = 2048;
+
 bool is_public_ipv4(const unsigned char* bytes) {
     const std::uint32_t value = (std::uint32_t(bytes[0]) << 24) | (std::uint32_t(bytes[1]) << 16) |
                                 (std::uint32_t(bytes[2]) << 8) | std::uint32_t(bytes[3]);
@@ -86,6 +89,10 @@ WebhookTarget CallbackPolicy::check(const std::string& url) const {
     if (!enabled()) {
         throw CallbackRefused(
             "webhooks are off on this gateway ([webhooks] allowed_hosts is empty)");
+    }
+    if (url.size() > kLongestUrl) {
+        throw CallbackRefused("callback_url is longer than " + std::to_string(kLongestUrl) +
+                              " bytes");
     }
     Poco::URI uri;
     try {

@@ -43,10 +43,10 @@ public:
     CallbackPolicy(std::vector<std::string> allowed_hosts, bool allow_private_addresses);
 
     bool enabled() const { return !allowed_hosts_.empty(); }
-    // Checks `url` (http or https, no user info or fragment, host on the allowlist) and resolves
-    // its host: every address must be public unless private addresses are allowed. Returns the
-    // target with its addresses. Throws CallbackRefused, or sdk::Unavailable when DNS does not
-    // answer now.
+    // Checks `url` (at most 2048 bytes, http or https, no user info or fragment, host on the
+    // allowlist) and resolves its host: every address must be public unless private addresses
+    // are allowed. Returns the target with its addresses. Throws CallbackRefused, or
+    // sdk::Unavailable when DNS does not answer now.
     WebhookTarget check(const std::string& url) const;
 
 private:

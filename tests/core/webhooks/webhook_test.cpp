@@ -78,6 +78,9 @@ TEST(CallbackPolicyTest, RefusesWhatIsNotAnAllowedHttpUrl) {
     EXPECT_NE(refusal(policy, "https://evil.org/x").find("'evil.org' is not on"),
               std::string::npos);
     EXPECT_NE(refusal(policy, "not a url at all").find("http or https"), std::string::npos);
+    EXPECT_NE(
+        refusal(policy, "http://127.0.0.1/" + std::string(2048, 'a')).find("longer than 2048"),
+        std::string::npos);
     EXPECT_NE(refusal(policy, "https://127.0.0.1:9/x").find("non-public address 127.0.0.1"),
               std::string::npos);
     EXPECT_NE(refusal(policy, "http://localhost/x").find("non-public address"), std::string::npos);
