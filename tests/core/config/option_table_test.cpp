@@ -231,6 +231,7 @@ TEST(OptionEnvironmentTest, TheContractsVariablesAreDeclaredWhereTheyAlwaysLande
         {"RABBITMQ_EXCHANGE_NAME", {"rabbitmq.exchange"}},
         {"RABBITMQ_ROUTING_KEY", {"rabbitmq.routing_key"}},
         {"VISION_SERVICE_URL", {"health.vision_service_url"}},
+        {"VISIONGW_WEBHOOK_SECRET", {"webhooks.secret"}},
     };
     // The reference worker's VISION_SERVICE_URL and LLM_SERVICE_URL ([worker]) are declared in
     // its own table: sdk/worker/tests/worker_config_test.cpp.
