@@ -10,10 +10,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "gateway_support.h"
 #include "json_object.h"
+#include "operations_support.h"
 #include "processes.h"
 #include "redis_control.h"
 #include "vision_service.h"
@@ -345,6 +347,48 @@ TEST_F(WebhookTest, WithoutAnAllowlistACallbackUrlIsRefusedNamingTheConfig) {
         submit_with_callback("https://hooks.example.com/done", 6), 400, "invalid_callback_url");
     EXPECT_NE(message.find("[webhooks] allowed_hosts"), std::string::npos) << message;
     EXPECT_EQ(footprint_of(*gateway_), before);
+}
+
+// With API keys on: each tenant's deliveries are signed with its own secret, or the global one.
+class TenantWebhookTest : public OperationsTest {};
+
+TEST_F(TenantWebhookTest, ATenantsOwnSecretSignsItsDeliveriesAndOthersGetTheGlobalOne) {
+    VisionService receiver([](int) { return ServiceReply{200, "ok"}; });
+    ScratchDir dir;
+    const std::string acme_secret = "acme-webhook-secret-0123";
+    std::ofstream(dir.file("tenant-secrets")) << "acme " << acme_secret << "\n";
+    const ApiKey acme{"acme-key-0123456789", "acme", "client"};
+    const ApiKey other{"other-key-0123456789", "other", "client"};
+    start_gateway(
+        {{"webhooks", webhooks_section({{"tenant_secrets_file", dir.file("tenant-secrets")}})}},
+        {acme, other});
+    std::map<std::string, std::string> secret_of_job;
+    for (const auto& [key, secret] :
+         {std::pair{acme, acme_secret}, std::pair{other, std::string(kSecret)}}) {
+        MultipartBody form;
+        form.field("analysis_type", "pest")
+            .field("callback_url", receiver.url("/hooks"))
+            .file("image", "leaf.png", "image/png", make_png(16, 16, 11));
+        const std::string job_id = submit_job(form, key.bearer());
+        secret_of_job[job_id] = secret;
+        ASSERT_EQ(
+            http_request(gateway().port(), "DELETE", job_path(job_id) + "/cancel", key.bearer())
+                .status,
+            200);
+    }
+    ASSERT_TRUE(receiver.wait_for_requests(2, 10s));
+    const auto bodies = receiver.bodies();
+    const auto headers = receiver.headers();
+    for (std::size_t i = 0; i < 2; ++i) {
+        auto request = headers[i];
+        const std::string& secret = secret_of_job.at(request["x-visiongw-job-id"]);
+        const std::string signature = request["x-visiongw-signature"];
+        const auto comma = signature.find(",v1=");
+        ASSERT_NE(comma, std::string::npos) << signature;
+        EXPECT_EQ(signature.substr(comma + 4),
+                  hmac_hex(secret, signature.substr(2, comma - 2) + "." + bodies[i]))
+            << request["x-visiongw-job-id"];
+    }
 }
 
 }  // namespace
