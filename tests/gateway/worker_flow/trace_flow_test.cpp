@@ -48,9 +48,10 @@ TEST_F(TraceFlowTest, ClientsTraceReachesTheWorkerWithASpanForEachHop) {
     EXPECT_EQ(parse_object(answer.body)->getValue<std::string>("trace_id"), kTraceId);
 
     // The request's log line carries the trace and the gateway's span.
-    EXPECT_EQ(gateway_lines({log_field("trace_id", kTraceId), log_field("span_id", gateway_span[2]),
-                             log_field("route", kAnalyzePath), log_field("job_id", job_id)}),
-              1u)
+    EXPECT_EQ(
+        access_log_lines({log_field("trace_id", kTraceId), log_field("span_id", gateway_span[2]),
+                          log_field("route", kAnalyzePath), log_field("job_id", job_id)}),
+        1u)
         << logs();
 
     WorkerProcess& worker = start_worker();
@@ -122,7 +123,7 @@ TEST_F(TraceFlowTest, InvalidTraceHeadersAreReplacedAndNeverEchoed) {
                                       {{"traceparent", kClientParent}});
     EXPECT_EQ(refused.status, 400) << refused.body;
     EXPECT_EQ(fields_of(refused.header("traceresponse"))[1], kTraceId);
-    EXPECT_EQ(gateway_lines({log_field("trace_id", kTraceId), "\"status\":400"}), 1u) << logs();
+    EXPECT_EQ(access_log_lines({log_field("trace_id", kTraceId), "\"status\":400"}), 1u) << logs();
 }
 
 }  // namespace
