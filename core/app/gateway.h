@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <optional>
 
 #include "app/console_files.h"
@@ -17,6 +18,8 @@
 #include "ops/json_log.h"
 #include "ops/metrics.h"
 #include "ops/rate_limiter.h"
+#include "webhooks/callback_policy.h"
+#include "webhooks/webhook_dispatcher.h"
 
 namespace visiongw::core {
 
@@ -31,10 +34,13 @@ struct Gateway {
     UploadLimits upload_limits;
     std::optional<ApiKeyStore> api_keys;  // set when auth is enabled
     RateLimiter rate_limiter;
+    CallbackPolicy callbacks;
     JobService job_service;
     Janitor janitor;
     Readiness readiness;
     ConsoleFiles console;
+    // Set when [webhooks] are on; serve_gateway starts and stops it.
+    std::unique_ptr<WebhookDispatcher> webhooks;
     std::atomic<int> event_streams{0};
     std::atomic<bool> stopping{false};
 };

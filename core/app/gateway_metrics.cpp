@@ -52,6 +52,10 @@ GatewayMetrics::GatewayMetrics(MetricsRegistry& registry)
       rate_limited(
           registry.counter("visiongw_rate_limited_requests_total", "requests answered 429")),
       event_streams(registry.gauge("visiongw_event_streams", "open job event streams")),
+      webhook_deliveries(registry.counter_family(
+          "visiongw_webhook_deliveries_total",
+          "webhook delivery attempts by outcome: delivered, retry (failed, tried again later), "
+          "failed (given up)")),
       submit_steps(submit_step_cells(registry)) {}
 
 void GatewayMetrics::observe_submit_steps(const StepTimes& steps) const {

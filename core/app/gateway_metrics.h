@@ -24,6 +24,7 @@ struct GatewayMetrics {
     Counter publish_failures;
     Counter rate_limited;
     Gauge event_streams;
+    CounterFamily webhook_deliveries;  // by outcome: delivered, retry, failed
     std::array<std::pair<std::string_view, Histogram>, 4> submit_steps;  // by SubmitStep name
 
     // Observes an accepted submit's time in each SubmitStep.

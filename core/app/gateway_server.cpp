@@ -79,6 +79,8 @@ int serve_gateway(const std::string& config_path,
                                   gateway.log.write(sdk::LogLevel::warning, "janitor pass failed",
                                                     {{"error", error}});
                               });
+        if (gateway.webhooks)
+            gateway.webhooks->start();
         log->write(
             sdk::LogLevel::info, "listening",
             {{"address", settings.listen_host + ":" + std::to_string(socket.address().port())},
@@ -100,6 +102,8 @@ int serve_gateway(const std::string& config_path,
         guard.abort_all();
         pool.joinAll();
         gateway.janitor.stop();
+        if (gateway.webhooks)
+            gateway.webhooks->stop();
         plugins.stop();
         log->write(sdk::LogLevel::info, "stopped", {{"aborted_connections", unfinished}});
         return Poco::Util::Application::EXIT_OK;

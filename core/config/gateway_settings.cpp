@@ -231,6 +231,63 @@ constexpr visiongw_option kHealth[] = {
          "readiness answers are reused this long, so probe storms do not hammer dependencies"},
 };
 
+constexpr visiongw_option kWebhooks[] = {
+    {.name = "allowed_hosts",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .description = "hosts a submit's callback_url may name, comma separated: exact host names "
+                    "or IPv4 addresses and *.example.com for any subdomain; empty: webhooks are "
+                    "off and a callback_url is refused"},
+    {.name = "allow_private_addresses",
+     .type = VISIONGW_OPTION_BOOL,
+     .default_value = "false",
+     .description = "let callback hosts resolve to private, loopback, link-local or reserved "
+                    "addresses (local testing only: it opens the gateway to SSRF)"},
+    {.name = "secret",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .env = "VISIONGW_WEBHOOK_SECRET",
+     .description = "HMAC-SHA256 key of X-Visiongw-Signature, for tenants without their own; "
+                    "at least 16 bytes, required when allowed_hosts is set"},
+    {.name = "tenant_secrets_file",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .description = "file of '<tenant> <secret>' lines giving tenants their own signing key; "
+                    "relative to the ini file"},
+    {.name = "timeout_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "10",
+     .min = "1",
+     .max = "120",
+     .description = "a delivery's connect, send and answer may each take this long"},
+    {.name = "first_retry_ms",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "5000",
+     .min = "10",
+     .max = "3600000",
+     .description = "wait after the first failed delivery; each next wait doubles"},
+    {.name = "max_retry_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "600",
+     .min = "1",
+     .max = "86400",
+     .description = "longest wait between two deliveries"},
+    {.name = "give_up_after_seconds",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "86400",
+     .min = "1",
+     .max = "2592000",
+     .description = "no delivery is tried once the waits would add up to more: the webhook "
+                    "becomes failed"},
+    {.name = "poll_interval_ms",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "1000",
+     .min = "10",
+     .max = "60000",
+     .description = "how often the job store is asked for due deliveries (a job that reaches "
+                    "its final state on this gateway is delivered at once)"},
+};
+
 std::string resolve(const std::string& base, const std::string& path) {
     if (path.empty())
         return path;
@@ -250,6 +307,7 @@ const std::vector<CoreSection>& core_sections() {
         {"rate_limit", kRateLimit, "token buckets per client"},
         {"janitor", kJanitor, "stored image lifecycle"},
         {"health", kHealth, "readiness checks"},
+        {"webhooks", kWebhooks, "completion webhooks"},
     };
     return sections;
 }
@@ -412,6 +470,31 @@ GatewaySettings read_gateway_settings(const IniDocument& document,
     auto health = section("health");
     s.vision_service_url = health.get_string("vision_service_url");
     s.readiness_cache_ms = static_cast<int>(health.get_int("cache_ms"));
+
+    auto webhooks = section("webhooks");
+    s.webhook_allowed_hosts = split_list(webhooks.get_string("allowed_hosts"));
+    for (const std::string& host : s.webhook_allowed_hosts) {
+        const std::string_view name =
+            host.starts_with("*.") ? std::string_view(host).substr(2) : std::string_view(host);
+        if (name.empty() || name.find_first_of("*/:@ ") != std::string_view::npos ||
+            name.find("..") != std::string_view::npos) {
+            throw fail("[webhooks] allowed_hosts",
+                       "must be host names, addresses or *.suffix patterns, got '" + host + "'");
+        }
+    }
+    s.webhook_allow_private_addresses = webhooks.get_bool("allow_private_addresses");
+    s.webhook_secret = webhooks.get_string("secret");
+    if (!s.webhook_allowed_hosts.empty() && s.webhook_secret.size() < 16) {
+        throw fail("[webhooks] secret",
+                   "must be at least 16 bytes when allowed_hosts is set (webhooks are signed)");
+    }
+    s.webhook_tenant_secrets_file =
+        resolve(ini_dir.empty() ? "." : ini_dir, webhooks.get_string("tenant_secrets_file"));
+    s.webhook_timeout_seconds = static_cast<int>(webhooks.get_int("timeout_seconds"));
+    s.webhook_first_retry_ms = webhooks.get_int("first_retry_ms");
+    s.webhook_max_retry_seconds = webhooks.get_int("max_retry_seconds");
+    s.webhook_give_up_after_seconds = webhooks.get_int("give_up_after_seconds");
+    s.webhook_poll_interval_ms = static_cast<int>(webhooks.get_int("poll_interval_ms"));
     return s;
 }
 

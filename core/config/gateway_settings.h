@@ -68,6 +68,16 @@ struct GatewaySettings {
     int janitor_interval_seconds = 300;
     std::string vision_service_url;
     int readiness_cache_ms = 1000;
+
+    std::vector<std::string> webhook_allowed_hosts;  // lowercase patterns; empty: webhooks off
+    bool webhook_allow_private_addresses = false;
+    std::string webhook_secret;
+    std::string webhook_tenant_secrets_file;  // empty: none
+    int webhook_timeout_seconds = 10;
+    std::int64_t webhook_first_retry_ms = 5000;
+    std::int64_t webhook_max_retry_seconds = 600;
+    std::int64_t webhook_give_up_after_seconds = 86400;
+    int webhook_poll_interval_ms = 1000;
 };
 
 // Validates every core section and returns the typed settings. Relative plugin_dir and

@@ -43,9 +43,18 @@ std::string result_summary_json(const std::string& result_json) {
     return "null";
 }
 
-// The job object with `result_key` set to `result_value` (raw JSON).
+// The "webhook" object of a job with a callback_url.
+std::string webhook_json(const sdk::WebhookState& webhook) {
+    return "{\"status\":\"" + std::string(sdk::to_string(webhook.status)) +
+           "\",\"attempts\":" + std::to_string(webhook.attempts) + ",\"last_error\":" +
+           (webhook.last_error.empty() ? std::string("null") : json_quote(webhook.last_error)) +
+           "}";
+}
+
+// The job object with `result_key` set to `result_value` (raw JSON), and its webhook's state
+// when `with_webhook` and it has one.
 std::string job_object(const sdk::JobRecord& record, std::string_view result_key,
-                       std::string_view result_value) {
+                       std::string_view result_value, bool with_webhook = true) {
     // Assembled as text: the JSON-valued fields are stored as JSON text and embedded as they
     // are, so no request parses and re-serialises them.
     const std::string self = job_path(record.id);
@@ -70,6 +79,8 @@ std::string job_object(const sdk::JobRecord& record, std::string_view result_key
     out += raw_or_null(record.error_json);
     if (auto trace = protocol::parse_traceparent(record.traceparent))
         out += ",\"trace_id\":\"" + trace->trace_id + "\"";
+    if (with_webhook && !record.callback_url.empty())
+        out += ",\"webhook\":" + webhook_json(record.webhook);
     out += ",\"links\":{\"self\":" + json_quote(self) +
            ",\"events\":" + json_quote(self + "/events") +
            ",\"cancel\":" + json_quote(self + "/cancel") + "}}";
@@ -98,6 +109,10 @@ std::string file_json(const ReceivedUpload& upload, bool deduplicated) {
 
 std::string job_json(const sdk::JobRecord& record) {
     return job_object(record, "result", raw_or_null(record.result_json));
+}
+
+std::string webhook_payload_json(const sdk::JobRecord& record) {
+    return job_object(record, "result", raw_or_null(record.result_json), false);
 }
 
 std::string job_list_item_json(const sdk::JobRecord& record) {

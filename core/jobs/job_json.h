@@ -21,8 +21,13 @@ std::string parameters_json(const std::map<std::string, sdk::ParamValue>& parame
 // The "file" object of the API answer.
 std::string file_json(const ReceivedUpload& upload, bool deduplicated);
 
-// GET /jobs/{id} answer.
+// GET /jobs/{id} answer; with a `webhook` object ({status, attempts, last_error}) for a job
+// that has a callback_url.
 std::string job_json(const sdk::JobRecord& record);
+
+// The body of a job's completion webhook: job_json() without the `webhook` object, whose
+// state the delivery itself changes.
+std::string webhook_payload_json(const sdk::JobRecord& record);
 
 // A job as the job list shows it: job_json() with `result_summary` (the result's `summary`
 // text, when it is an object that has one, else null) in place of `result`.

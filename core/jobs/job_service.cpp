@@ -20,11 +20,15 @@ JobError unavailable(const std::string& what) {
 }
 
 // What makes two submits the same request for an Idempotency-Key: the analysis type, the
-// validated parameters and the image.
+// validated parameters, the image and the callback URL (when there is one, so fingerprints of
+// submits without one are as before webhooks).
 std::string request_fingerprint(const sdk::JobRecord& record, const std::string& image_sha256) {
+    std::vector<const std::string*> parts{&record.analysis_type, &record.parameters_json,
+                                          &image_sha256};
+    if (!record.callback_url.empty())
+        parts.push_back(&record.callback_url);
     Sha256 digest;
-    for (const std::string* part :
-         {&record.analysis_type, &record.parameters_json, &image_sha256}) {
+    for (const std::string* part : parts) {
         digest.update(part->data(), part->size());
         digest.update("\n", 1);
     }
@@ -38,11 +42,13 @@ constexpr std::chrono::seconds kPendingGrace{60};
 }  // namespace
 
 JobService::JobService(JobPlugins plugins, std::chrono::milliseconds publish_timeout,
-                       bool hide_dedup, std::chrono::seconds idempotency_ttl, JobObserver observer)
+                       bool hide_dedup, std::chrono::seconds idempotency_ttl,
+                       const CallbackPolicy& callbacks, JobObserver observer)
     : plugins_(std::move(plugins)),
       publish_timeout_(publish_timeout),
       hide_dedup_(hide_dedup),
       idempotency_ttl_(idempotency_ttl),
+      callbacks_(callbacks),
       observer_(std::move(observer)) {}
 
 std::vector<std::string> JobService::analysis_types() const {
@@ -98,6 +104,17 @@ Submitted JobService::submit(ReceivedUpload upload, const Identity& who,
     record.traceparent = origin.trace.traceparent();
     record.tracestate = origin.trace.tracestate;
     record.created_at = record.updated_at = utc_now();
+    if (auto callback = upload.fields.find("callback_url");
+        callback != upload.fields.end() && !callback->second.empty()) {
+        try {
+            callbacks_.check(callback->second);
+        } catch (const CallbackRefused& e) {
+            throw JobError(JobErrorKind::invalid, "invalid_callback_url", e.what());
+        } catch (const sdk::Unavailable& e) {
+            throw unavailable(e.what());
+        }
+        record.callback_url = callback->second;
+    }
 
     // A key already taken answers before the image is committed: a retry stores nothing.
     std::optional<sdk::IdempotencyKey> idempotency;

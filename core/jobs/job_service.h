@@ -22,6 +22,7 @@
 #include "visiongw/sdk/job_store.h"
 #include "visiongw/sdk/queue.h"
 #include "visiongw/sdk/storage.h"
+#include "webhooks/callback_policy.h"
 
 namespace visiongw::core {
 
@@ -76,9 +77,11 @@ struct JobObserver {
 
 class JobService : public sdk::WorkerEventSink {
 public:
-    // An Idempotency-Key is kept for `idempotency_ttl` after its submit was answered.
+    // An Idempotency-Key is kept for `idempotency_ttl` after its submit was answered; a
+    // submit's callback_url must pass `callbacks`, which outlives the service.
     JobService(JobPlugins plugins, std::chrono::milliseconds publish_timeout, bool hide_dedup,
-               std::chrono::seconds idempotency_ttl, JobObserver observer);
+               std::chrono::seconds idempotency_ttl, const CallbackPolicy& callbacks,
+               JobObserver observer);
 
     // Takes a received upload through validation, commit, record and publish, marking each
     // SubmitStep on `clock` as it is done (publish also when the queue gave up). Returns the
@@ -96,6 +99,10 @@ public:
     // `idempotency_key_reused`; one whose submit is still in flight throws JobError in_progress
     // `idempotency_key_in_progress`. The key is written with the record, in one step, and
     // freed by a rollback.
+    // A `callback_url` field (non-empty) is checked by the CallbackPolicy before the image is
+    // committed: a refused one throws JobError invalid `invalid_callback_url`, a DNS that does
+    // not answer JobError unavailable; an accepted one is kept in the record (its webhook
+    // pending) and is part of the request an Idempotency-Key stands for.
     Submitted submit(ReceivedUpload upload, const Identity& who, const RequestOrigin& origin,
                      StepClock& clock);
     // The record; throws JobError invalid (a bad id), not_found (also for another tenant's
@@ -132,6 +139,7 @@ private:
     std::chrono::milliseconds publish_timeout_;
     bool hide_dedup_;
     std::chrono::seconds idempotency_ttl_;
+    const CallbackPolicy& callbacks_;
     JobObserver observer_;
     BlobLocks blob_locks_;
     JobChanges changes_;

@@ -96,8 +96,17 @@ if redis.call('HGET', KEYS[1], 'job_id') ~= ARGV[1] then return 0 end
 return redis.call('DEL', KEYS[1])
 )lua";
 
-// KEYS: job hash. ARGV: status, progress or '', result_json, error_json, updated_at, ttl,
-// file set key prefix, job id, list prefix. Returns {outcome[, HGETALL of the record]}.
+// The milliseconds of Redis TIME, prepended to the webhook scripts: one clock for every gateway.
+constexpr const char* kNowMsLua = R"lua(
+local function now_ms()
+  local now = redis.call('TIME')
+  return tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+end
+)lua";
+
+// KEYS: job hash, webhook due set. ARGV: status, progress or '', result_json, error_json,
+// updated_at, ttl, file set key prefix, job id, list prefix. Returns {outcome[, HGETALL of the
+// record]}. A final state makes a pending webhook due now.
 constexpr const char* kTransitionLua = R"lua(
 local key = KEYS[1]
 local current = redis.call('HGET', key, 'status')
@@ -135,6 +144,9 @@ if job[1] then
     redis.call('EXPIRE', index, ARGV[6])
   end
 end
+if is_final(wanted) and redis.call('HGET', key, 'webhook_status') == 'pending' then
+  redis.call('ZADD', KEYS[2], now_ms(), ARGV[8])
+end
 local file_key = redis.call('HGET', key, 'file_key')
 if file_key and file_key ~= '' then
   local file_set = ARGV[7] .. file_key
@@ -146,6 +158,43 @@ if file_key and file_key ~= '' then
   end
 end
 return {'applied', redis.call('HGETALL', key)}
+)lua";
+
+// KEYS: webhook due set. ARGV: job key prefix, lease ms, limit. Returns the HGETALL of each
+// due job whose webhook is pending, after moving its due time a lease ahead; members whose job
+// expired or whose webhook is no longer pending leave the set.
+constexpr const char* kClaimWebhooksLua = R"lua(
+local now = now_ms()
+local claimed = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, ARGV[3])) do
+  local job = ARGV[1] .. id
+  if redis.call('HGET', job, 'webhook_status') == 'pending' then
+    redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
+    table.insert(claimed, redis.call('HGETALL', job))
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return claimed
+)lua";
+
+// KEYS: job hash, webhook due set. ARGV: job id, attempt, 'delivered' | 'retry' | 'failed',
+// error, retry delay ms. Returns 1 when applied: the webhook was pending with attempt - 1
+// attempts.
+constexpr const char* kRecordWebhookAttemptLua = R"lua(
+local state = redis.call('HMGET', KEYS[1], 'webhook_status', 'webhook_attempts')
+if state[1] ~= 'pending' or tonumber(state[2]) ~= tonumber(ARGV[2]) - 1 then return 0 end
+local outcome = ARGV[3]
+local status = (outcome == 'retry') and 'pending' or outcome
+local error = (outcome == 'delivered') and '' or ARGV[4]
+redis.call('HSET', KEYS[1], 'webhook_status', status, 'webhook_attempts', ARGV[2],
+           'webhook_last_error', error)
+if outcome == 'retry' then
+  redis.call('ZADD', KEYS[2], now_ms() + tonumber(ARGV[5]), ARGV[1])
+else
+  redis.call('ZREM', KEYS[2], ARGV[1])
+end
+return 1
 )lua";
 
 // KEYS: job hash. ARGV: file set key prefix, job id, list prefix.
@@ -249,10 +298,12 @@ const LuaScript kCreateWithIdempotencyKey{std::string(kListKeysLua) + kCreateRec
                                           kCreateWithIdempotencyKeyLua};
 const LuaScript kCompleteIdempotencyKey{kCompleteIdempotencyKeyLua};
 const LuaScript kReleaseIdempotencyKey{kReleaseIdempotencyKeyLua};
-const LuaScript kTransition{std::string(kIsFinalLua) + kListKeysLua + kTransitionLua};
+const LuaScript kTransition{std::string(kIsFinalLua) + kListKeysLua + kNowMsLua + kTransitionLua};
 const LuaScript kErase{std::string(kListKeysLua) + kEraseLua};
 const LuaScript kList{kListLua};
 const LuaScript kFileInUse{std::string(kIsFinalLua) + kFileInUseLua};
+const LuaScript kClaimWebhooks{std::string(kNowMsLua) + kClaimWebhooksLua};
+const LuaScript kRecordWebhookAttempt{std::string(kNowMsLua) + kRecordWebhookAttemptLua};
 
 // The reply's value as T; a reply of another type is a protocol surprise (Poco::BadCastException).
 template <typename T>
@@ -294,6 +345,7 @@ constexpr TextField kTextFields[] = {
     {"error_json", &sdk::JobRecord::error_json},
     {"traceparent", &sdk::JobRecord::traceparent},
     {"tracestate", &sdk::JobRecord::tracestate},
+    {"callback_url", &sdk::JobRecord::callback_url},
 };
 
 // Field, value, field, value, ... for HSET.
@@ -305,6 +357,11 @@ std::vector<std::string> hash_fields(const sdk::JobRecord& record) {
     }
     out.insert(out.end(), {"status", std::string(sdk::to_string(record.status)), "progress",
                            std::to_string(record.progress)});
+    if (!record.callback_url.empty()) {
+        out.insert(out.end(), {"webhook_status", std::string(sdk::to_string(record.webhook.status)),
+                               "webhook_attempts", std::to_string(record.webhook.attempts),
+                               "webhook_last_error", record.webhook.last_error});
+    }
     return out;
 }
 
@@ -324,6 +381,15 @@ std::optional<sdk::JobRecord> record_from(const std::vector<std::string>& fields
             record.status = *status;
         } else if (name == "progress") {
             std::from_chars(value.data(), value.data() + value.size(), record.progress);
+        } else if (name == "webhook_status") {
+            auto status = sdk::parse_webhook_status(value);
+            if (!status)
+                throw sdk::Error("redis job record has unknown webhook status '" + value + "'");
+            record.webhook.status = *status;
+        } else if (name == "webhook_attempts") {
+            std::from_chars(value.data(), value.data() + value.size(), record.webhook.attempts);
+        } else if (name == "webhook_last_error") {
+            record.webhook.last_error = value;
         } else {
             auto field = std::find_if(std::begin(kTextFields), std::end(kTextFields),
                                       [&](const TextField& f) { return name == f.name; });
@@ -384,6 +450,7 @@ void RedisJobStore::configure(const sdk::PluginConfig& config, sdk::PluginContex
     file_set_prefix_ = key_prefix + "file:";
     list_prefix_ = key_prefix + "list:";
     idempotency_prefix_ = key_prefix + "idempotency:";
+    webhook_due_key_ = key_prefix + "webhooks:due";
     ttl_seconds_ = std::to_string(config.get_int("ttl_seconds"));
     pool_ = std::make_unique<RedisConnectionPool>(
         parse_redis_url(config.get_string("url")),
@@ -516,7 +583,7 @@ sdk::TransitionResult RedisJobStore::transition(std::string_view id, const sdk::
                                   std::string(id),
                                   list_prefix_};
     auto [outcome, fields] = pool_->with_client([&](RedisConnection& redis) {
-        RedisType::Ptr answer = kTransition.run(redis, {job_key(id)}, args);
+        RedisType::Ptr answer = kTransition.run(redis, {job_key(id), webhook_due_key_}, args);
         const auto& reply = reply_value<Array>(*answer);
         std::vector<std::string> fields;
         if (reply.size() > 1)
@@ -562,6 +629,36 @@ bool RedisJobStore::file_in_use(std::string_view file_key) {
     return pool_->with_client([&](RedisConnection& redis) {
         return reply_value<Poco::Int64>(*kFileInUse.run(redis, {file_set_key(file_key)}, args)) !=
                0;
+    });
+}
+
+std::vector<sdk::JobRecord> RedisJobStore::claim_due_webhooks(std::chrono::milliseconds lease,
+                                                              std::size_t limit) {
+    std::vector<std::string> args{job_key_prefix_, std::to_string(lease.count()),
+                                  std::to_string(limit)};
+    return pool_->with_client([&](RedisConnection& redis) {
+        RedisType::Ptr answer = kClaimWebhooks.run(redis, {webhook_due_key_}, args);
+        const auto& reply = reply_value<Array>(*answer);
+        std::vector<sdk::JobRecord> claimed;
+        for (std::size_t i = 0; !reply.isNull() && i < reply.size(); ++i) {
+            if (auto record = record_from(strings_of(reply.get<Array>(i))))
+                claimed.push_back(std::move(*record));
+        }
+        return claimed;
+    });
+}
+
+bool RedisJobStore::record_webhook_attempt(std::string_view job_id,
+                                           const sdk::WebhookAttempt& attempt) {
+    const char* outcome = attempt.delivered     ? "delivered"
+                          : attempt.retry_after ? "retry"
+                                                : "failed";
+    std::vector<std::string> args{
+        std::string(job_id), std::to_string(attempt.attempt), outcome, attempt.error,
+        std::to_string(attempt.retry_after ? attempt.retry_after->count() : 0)};
+    return pool_->with_client([&](RedisConnection& redis) {
+        return reply_value<Poco::Int64>(*kRecordWebhookAttempt.run(
+                   redis, {job_key(job_id), webhook_due_key_}, args)) != 0;
     });
 }
 

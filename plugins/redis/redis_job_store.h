@@ -16,7 +16,9 @@ namespace visiongw::redis {
 // Keys: `<prefix>job:<id>` (hash of every JobRecord field, plus `list_entry`),
 // `<prefix>file:<file_key>` (set of ids of jobs that were not final when last written),
 // `<prefix>idempotency:<tenant length>:<tenant>:<key>` (hash of fingerprint, job_id, state;
-// with its own TTL) and the listing indexes
+// with its own TTL), `<prefix>webhooks:due` (sorted set of the ids of jobs whose webhook is
+// pending and due or claimed, scored by due time in milliseconds of Redis TIME; a job whose
+// hash expired leaves it at its next claim) and the listing indexes
 // `<prefix>list:<tenant length>:<tenant>:<status or *>:<type or *>`: four sorted sets per job
 // (any, its status, its type, both) whose members `list_entry` are
 // `<16-digit microseconds of Redis TIME>:<id>` at score 0, so their lexical order is creation
@@ -26,7 +28,7 @@ namespace visiongw::redis {
 // keys it touches. Creates, transitions, listings, file checks and erase run as Lua scripts,
 // so each is atomic on the server. Thread-safe after configure(); Redis being away throws
 // sdk::Unavailable.
-class RedisJobStore final : public sdk::JobStore, public sdk::JobLister {
+class RedisJobStore final : public sdk::JobStore, public sdk::JobLister, public sdk::WebhookOutbox {
 public:
     // Reads the options and parses the URL (ConfigError when it does not parse); does not
     // connect.
@@ -56,6 +58,10 @@ public:
     void release_idempotency_key(const sdk::IdempotencyKey& key, std::string_view job_id) override;
     // Reads at most limit + 1 live records (plus the expired entries it drops on the way).
     sdk::JobPage list(const sdk::JobQuery& query) override;
+    std::vector<sdk::JobRecord> claim_due_webhooks(std::chrono::milliseconds lease,
+                                                   std::size_t limit) override;
+    bool record_webhook_attempt(std::string_view job_id,
+                                const sdk::WebhookAttempt& attempt) override;
 
 private:
     std::string job_key(std::string_view id) const;
@@ -68,6 +74,7 @@ private:
     std::string file_set_prefix_;     // <key_prefix>file:
     std::string list_prefix_;         // <key_prefix>list:
     std::string idempotency_prefix_;  // <key_prefix>idempotency:
+    std::string webhook_due_key_;     // <key_prefix>webhooks:due
     std::string ttl_seconds_;
     std::unique_ptr<RedisConnectionPool> pool_;
 };

@@ -4,7 +4,10 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetSSL.h>
+#include <Poco/Net/SecureServerSocket.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 
 namespace visiongw::testing {
 namespace {
@@ -13,11 +16,18 @@ namespace {
 constexpr auto kLongestHold = std::chrono::seconds(60);
 
 // Bound without SO_REUSEPORT, on a port the kernel picks.
-Poco::Net::ServerSocket listening_socket() {
-    Poco::Net::ServerSocket socket;
+Poco::Net::ServerSocket listening_socket(Poco::Net::ServerSocket socket = {}) {
     socket.bind(Poco::Net::SocketAddress("127.0.0.1", 0), true, false);
     socket.listen(64);
     return socket;
+}
+
+Poco::Net::ServerSocket tls_listening_socket(const TlsIdentity& identity) {
+    Poco::Net::initializeSSL();
+    Poco::Net::Context::Ptr context(
+        new Poco::Net::Context(Poco::Net::Context::SERVER_USE, identity.key_file,
+                               identity.certificate_file, "", Poco::Net::Context::VERIFY_NONE));
+    return listening_socket(Poco::Net::SecureServerSocket(context));
 }
 
 }  // namespace
@@ -46,8 +56,9 @@ public:
         std::unique_lock lock(service_.mutex_);
         const int index = static_cast<int>(service_.bodies_.size());
         service_.bodies_.push_back(std::move(body));
-        service_.trace_headers_.emplace_back(request.get("traceparent", ""),
-                                             request.get("tracestate", ""));
+        auto& headers = service_.headers_.emplace_back();
+        for (const auto& [name, value] : request)
+            headers[Poco::toLower(name)] = value;
         service_.changed_.notify_all();
         lock.unlock();
         const ServiceReply reply = service_.script_(index);
@@ -91,6 +102,17 @@ VisionService::VisionService(Script script)
     server_.start();
 }
 
+VisionService::VisionService(Script script, const TlsIdentity& identity)
+    : script_(std::move(script)),
+      socket_(tls_listening_socket(identity)),
+      server_(new Factory(*this), socket_, new Poco::Net::HTTPServerParams) {
+    server_.start();
+}
+
+int VisionService::port() const {
+    return socket_.address().port();
+}
+
 VisionService::~VisionService() {
     release();
     server_.stopAll(true);
@@ -99,7 +121,7 @@ VisionService::~VisionService() {
 }
 
 std::string VisionService::url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(socket_.address().port()) + path;
+    return "http://127.0.0.1:" + std::to_string(port()) + path;
 }
 
 std::vector<std::string> VisionService::bodies() const {
@@ -108,8 +130,15 @@ std::vector<std::string> VisionService::bodies() const {
 }
 
 std::vector<std::pair<std::string, std::string>> VisionService::trace_headers() const {
+    std::vector<std::pair<std::string, std::string>> trace;
+    for (auto& headers : this->headers())
+        trace.emplace_back(headers["traceparent"], headers["tracestate"]);
+    return trace;
+}
+
+std::vector<std::map<std::string, std::string>> VisionService::headers() const {
     std::lock_guard lock(mutex_);
-    return trace_headers_;
+    return headers_;
 }
 
 int VisionService::requests() const {

@@ -694,5 +694,108 @@ TEST(RedisJobStoreConfig, UrlFormsParse) {
     EXPECT_EQ(parse_redis_url("redis://cache").port, 6379);
 }
 
+// The webhook outbox: a final state makes a job's webhook due, claims lease it, attempts are
+// recorded once.
+class RedisWebhookOutboxTest : public RedisJobStoreTest {
+protected:
+    void create_with_callback(const std::string& id) {
+        sdk::JobRecord record = queued_job(id);
+        record.callback_url = "https://hooks.example.com/done?job=" + id;
+        store_.create(record);
+    }
+
+    std::vector<std::string> claim(std::chrono::milliseconds lease = 60s) {
+        std::vector<std::string> ids;
+        for (const auto& job : store_.claim_due_webhooks(lease, 10))
+            ids.push_back(job.id);
+        return ids;
+    }
+
+    static sdk::WebhookAttempt failed_attempt(int attempt,
+                                              std::optional<std::chrono::milliseconds> retry) {
+        sdk::WebhookAttempt outcome;
+        outcome.attempt = attempt;
+        outcome.error = "HTTP 500 Internal Server Error";
+        outcome.retry_after = retry;
+        return outcome;
+    }
+};
+
+TEST_F(RedisWebhookOutboxTest, AJobWithACallbackIsDueOnlyOnceFinal) {
+    create_with_callback("job-1");
+    store_.create(queued_job("job-2"));  // no callback_url: never in the outbox
+    auto stored = store_.get("job-1");
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->callback_url, "https://hooks.example.com/done?job=job-1");
+    EXPECT_EQ(stored->webhook.status, sdk::WebhookStatus::pending);
+    EXPECT_EQ(stored->webhook.attempts, 0);
+    EXPECT_TRUE(claim().empty());
+
+    store_.transition("job-1", change_to(JobStatus::processing));
+    EXPECT_TRUE(claim().empty()) << "not final yet";
+    store_.transition("job-1", change_to(JobStatus::completed));
+    store_.transition("job-2", change_to(JobStatus::completed));
+    EXPECT_EQ(claim(), std::vector<std::string>{"job-1"});
+    EXPECT_TRUE(claim().empty()) << "claimed: leased to its claimer";
+}
+
+TEST_F(RedisWebhookOutboxTest, AClaimWhoseAttemptIsNotRecordedComesBackAfterItsLease) {
+    create_with_callback("job-1");
+    store_.transition("job-1", change_to(JobStatus::cancelled));
+    EXPECT_EQ(claim(200ms), std::vector<std::string>{"job-1"});
+    EXPECT_TRUE(claim().empty());
+    std::this_thread::sleep_for(300ms);
+    EXPECT_EQ(claim(), std::vector<std::string>{"job-1"});
+}
+
+TEST_F(RedisWebhookOutboxTest, FailuresRetryAfterTheirDelayAndOneSuccessIsRecordedOnce) {
+    create_with_callback("job-1");
+    store_.transition("job-1", change_to(JobStatus::failed));
+    ASSERT_EQ(claim(), std::vector<std::string>{"job-1"});
+    EXPECT_TRUE(store_.record_webhook_attempt("job-1", failed_attempt(1, 200ms)));
+    EXPECT_FALSE(store_.record_webhook_attempt("job-1", failed_attempt(1, 200ms)))
+        << "the same attempt again is stale";
+    auto retrying = store_.get("job-1");
+    EXPECT_EQ(retrying->webhook.status, sdk::WebhookStatus::pending);
+    EXPECT_EQ(retrying->webhook.attempts, 1);
+    EXPECT_EQ(retrying->webhook.last_error, "HTTP 500 Internal Server Error");
+    EXPECT_TRUE(claim().empty()) << "not due before its retry delay";
+    std::this_thread::sleep_for(300ms);
+    auto due = store_.claim_due_webhooks(60s, 10);
+    ASSERT_EQ(due.size(), 1u);
+    EXPECT_EQ(due[0].webhook.attempts, 1);
+
+    sdk::WebhookAttempt delivered;
+    delivered.attempt = 2;
+    delivered.delivered = true;
+    EXPECT_TRUE(store_.record_webhook_attempt("job-1", delivered));
+    EXPECT_FALSE(store_.record_webhook_attempt("job-1", delivered));
+    auto done = store_.get("job-1");
+    EXPECT_EQ(done->webhook.status, sdk::WebhookStatus::delivered);
+    EXPECT_EQ(done->webhook.attempts, 2);
+    EXPECT_EQ(done->webhook.last_error, "");
+    EXPECT_EQ(probe_.integer({"ZCARD", prefix_ + "webhooks:due"}), 0);
+}
+
+TEST_F(RedisWebhookOutboxTest, AGivenUpWebhookIsFailedAndLeavesTheOutbox) {
+    create_with_callback("job-1");
+    store_.transition("job-1", change_to(JobStatus::completed));
+    ASSERT_EQ(claim(), std::vector<std::string>{"job-1"});
+    EXPECT_TRUE(store_.record_webhook_attempt("job-1", failed_attempt(1, std::nullopt)));
+    auto failed = store_.get("job-1");
+    EXPECT_EQ(failed->webhook.status, sdk::WebhookStatus::failed);
+    EXPECT_EQ(failed->webhook.last_error, "HTTP 500 Internal Server Error");
+    EXPECT_EQ(probe_.integer({"ZCARD", prefix_ + "webhooks:due"}), 0);
+}
+
+TEST_F(RedisWebhookOutboxTest, AnExpiredJobLeavesTheOutboxAtItsNextClaim) {
+    create_with_callback("job-1");
+    store_.transition("job-1", change_to(JobStatus::completed));
+    probe_.run({"DEL", prefix_ + "job:job-1"});
+    EXPECT_TRUE(claim().empty());
+    EXPECT_EQ(probe_.integer({"ZCARD", prefix_ + "webhooks:due"}), 0);
+    EXPECT_FALSE(store_.record_webhook_attempt("job-1", failed_attempt(1, 1s)));
+}
+
 }  // namespace
 }  // namespace visiongw::redis

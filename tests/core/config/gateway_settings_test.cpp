@@ -60,6 +60,30 @@ TEST(GatewaySettingsTest, CorsOriginsAreWebOriginsOrAStarAlone) {
     }
 }
 
+TEST(GatewaySettingsTest, WebhooksNeedASecretAndHostPatterns) {
+    auto error_of = [](const std::string& section) {
+        IniDocument document = IniDocument::parse("[webhooks]\n" + section, "gw.ini");
+        return startup_error_of([&] { core::read_gateway_settings(document, "/opt/vgw/bin"); });
+    };
+    EXPECT_EQ(error_of("allowed_hosts = hooks.example.com\n"),
+              "gw.ini: [webhooks] secret: must be at least 16 bytes when allowed_hosts is set "
+              "(webhooks are signed)");
+    for (const std::string bad : {"*", "*.", "https://hooks.example.com", "a..b", "*foo.com"}) {
+        EXPECT_NE(error_of("allowed_hosts = " + bad + "\nsecret = 0123456789abcdef\n")
+                      .find("gw.ini: [webhooks] allowed_hosts: must be host names"),
+                  std::string::npos)
+            << bad;
+    }
+    IniDocument document = IniDocument::parse(
+        "[webhooks]\nallowed_hosts = Hooks.Example.com, *.partner.net\nsecret = x\n", "gw.ini",
+        {{"VISIONGW_WEBHOOK_SECRET", "0123456789abcdef"}});
+    core::GatewaySettings settings = core::read_gateway_settings(document, "/opt/vgw/bin");
+    EXPECT_EQ(settings.webhook_allowed_hosts,
+              (std::vector<std::string>{"Hooks.Example.com", "*.partner.net"}));
+    EXPECT_EQ(settings.webhook_secret, "0123456789abcdef");
+    EXPECT_FALSE(settings.webhook_allow_private_addresses);
+}
+
 TEST(GatewaySettingsTest, UnknownCoreKeyListsTheSectionsValidKeys) {
     IniDocument document = IniDocument::parse("[upload]\nmax_size = 1\n", "gw.ini");
     std::string valid;

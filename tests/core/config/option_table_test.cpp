@@ -231,6 +231,7 @@ TEST(OptionEnvironmentTest, TheContractsVariablesAreDeclaredWhereTheyAlwaysLande
         {"RABBITMQ_EXCHANGE_NAME", {"rabbitmq.exchange"}},
         {"RABBITMQ_ROUTING_KEY", {"rabbitmq.routing_key"}},
         {"VISION_SERVICE_URL", {"health.vision_service_url"}},
+        {"VISIONGW_WEBHOOK_SECRET", {"webhooks.secret"}},
         // The AWS SDKs' own variables, read by the s3 storage plugin.
         {"AWS_ENDPOINT_URL", {"s3.endpoint"}},
         {"AWS_REGION", {"s3.region"}},

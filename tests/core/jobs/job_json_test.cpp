@@ -61,6 +61,31 @@ TEST(JobJson, ListItemsCarryTheResultSummaryInsteadOfTheResult) {
     }
 }
 
+TEST(JobJson, AJobWithACallbackShowsItsWebhookButItsPayloadDoesNot) {
+    sdk::JobRecord record;
+    record.id = "3f0c2a4e-8b1d-4c6e-9f7a-0123456789ab";
+    record.status = sdk::JobStatus::completed;
+    EXPECT_FALSE(parse_object(job_json(record))->has("webhook"));
+
+    record.callback_url = "https://hooks.example.com/done";
+    auto pending = parse_object(job_json(record))->getObject("webhook");
+    ASSERT_TRUE(pending);
+    EXPECT_EQ(pending->getValue<std::string>("status"), "pending");
+    EXPECT_EQ(pending->getValue<int>("attempts"), 0);
+    EXPECT_TRUE(pending->isNull("last_error"));
+
+    record.webhook = {sdk::WebhookStatus::failed, 7, kAwkward};
+    auto failed = parse_object(job_json(record))->getObject("webhook");
+    EXPECT_EQ(failed->getValue<std::string>("status"), "failed");
+    EXPECT_EQ(failed->getValue<int>("attempts"), 7);
+    EXPECT_EQ(failed->getValue<std::string>("last_error"), kAwkward);
+
+    auto payload = parse_object(webhook_payload_json(record));
+    EXPECT_FALSE(payload->has("webhook"));
+    EXPECT_EQ(payload->getValue<std::string>("job_id"), record.id);
+    EXPECT_EQ(payload->getValue<std::string>("status"), "completed");
+}
+
 TEST(JobJson, ListHasItsJobsAndACursorOnlyWhenMoreFollow) {
     sdk::JobPage page;
     page.jobs.resize(2);

@@ -177,7 +177,7 @@ protected:
     SubmitRollbackTest()
         : service_(
               JobPlugins{storage_, queue_, store_, {{"pest", std::make_shared<PestValidator>()}}},
-              std::chrono::milliseconds(100), false, std::chrono::seconds(60),
+              std::chrono::milliseconds(100), false, std::chrono::seconds(60), callbacks_,
               recording_observer()) {}
 
     // Notes each failed rollback step as "step: error (request id)" and its job id.
@@ -220,6 +220,7 @@ protected:
     MemoryStorage storage_;
     MemoryQueue queue_;
     MemoryJobStore store_;
+    CallbackPolicy callbacks_{{"127.0.0.1"}, true};
     JobService service_;
     std::vector<std::string> rollback_failures_;
     std::set<std::string> failed_job_ids_;
@@ -323,14 +324,18 @@ TEST_F(SubmitRollbackTest, ListingWithAJobStoreThatCannotListIsUnsupported) {
 class IdempotentSubmitTest : public SubmitRollbackTest {
 protected:
     // Submits `sha256`'s JPEG for `pest` with `threshold` as `tenant` with `key`.
+    // With a `callback_url` field when `callback_url` is not empty.
     Submitted submit(const std::string& key, const std::string& threshold = "0.5",
-                     const std::string& tenant = "farm-1", const std::string& sha256 = kSha256) {
+                     const std::string& tenant = "farm-1", const std::string& sha256 = kSha256,
+                     const std::string& callback_url = "") {
         ReceivedUpload upload;
         upload.blob = storage_.begin_write();
         upload.sha256 = sha256;
         upload.size = 4;
         upload.image = ImageInfo{ImageFormat::jpeg, 640, 480};
         upload.fields = {{"analysis_type", "pest"}, {"confidence_threshold", threshold}};
+        if (!callback_url.empty())
+            upload.fields["callback_url"] = callback_url;
         StepTimes steps;
         StepClock clock(steps);
         return service_.submit(std::move(upload), Identity{tenant, "client", "key-1"},
@@ -408,6 +413,38 @@ TEST_F(IdempotentSubmitTest, ARolledBackSubmitFreesItsKey) {
     const Submitted again = submit("order-17");
     EXPECT_FALSE(again.replayed);
     EXPECT_EQ(queue_.published, std::vector<std::string>{again.job.id});
+}
+
+// Submits with a callback_url (the fixture's policy allows 127.0.0.1, private addresses too).
+using CallbackSubmitTest = IdempotentSubmitTest;
+
+TEST_F(CallbackSubmitTest, ARefusedCallbackUrlCommitsRecordsAndPublishesNothing) {
+    const JobError error = refusal(
+        [&] { submit("", "0.5", "farm-1", kSha256, "https://hooks.elsewhere.example/done"); });
+    EXPECT_EQ(error.kind, JobErrorKind::invalid);
+    EXPECT_EQ(error.code, "invalid_callback_url");
+    EXPECT_TRUE(storage_.blobs.empty());
+    EXPECT_TRUE(store_.records.empty());
+    EXPECT_TRUE(queue_.published.empty());
+}
+
+TEST_F(CallbackSubmitTest, AnAcceptedCallbackUrlIsRecordedWithItsWebhookPending) {
+    const Submitted submitted = submit("", "0.5", "farm-1", kSha256, "http://127.0.0.1:8123/done");
+    const sdk::JobRecord& record = store_.records.at(submitted.job.id);
+    EXPECT_EQ(record.callback_url, "http://127.0.0.1:8123/done");
+    EXPECT_EQ(record.webhook.status, sdk::WebhookStatus::pending);
+    EXPECT_EQ(record.webhook.attempts, 0);
+}
+
+TEST_F(CallbackSubmitTest, TheSameKeyWithAnotherCallbackUrlIsAnotherRequest) {
+    const Submitted first = submit("order-17", "0.5", "farm-1", kSha256, "http://127.0.0.1/a");
+    EXPECT_EQ(submit("order-17", "0.5", "farm-1", kSha256, "http://127.0.0.1/a").job.id,
+              first.job.id);
+    for (const std::string other : {"http://127.0.0.1/b", ""}) {
+        const JobError error =
+            refusal([&] { submit("order-17", "0.5", "farm-1", kSha256, other); });
+        EXPECT_EQ(error.code, "idempotency_key_reused") << other;
+    }
 }
 
 }  // namespace

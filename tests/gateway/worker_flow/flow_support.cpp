@@ -144,6 +144,11 @@ std::size_t FlowTest::gateway_lines(std::initializer_list<std::string_view> frag
     return count_lines(gateway_->output(), fragments);
 }
 
+std::size_t FlowTest::access_log_lines(std::initializer_list<std::string_view> fragments) const {
+    eventually([&] { return gateway_lines(fragments) > 0; }, 5s);
+    return gateway_lines(fragments);
+}
+
 std::string FlowTest::logs() const {
     std::string text = "--- gateway:\n" + gateway_->output();
     for (std::size_t i = 0; i < workers_.size(); ++i) {

@@ -75,6 +75,9 @@ protected:
     HttpAnswer cancel(const std::string& id);
     // The gateway's log lines that hold every one of `fragments`.
     std::size_t gateway_lines(std::initializer_list<std::string_view> fragments) const;
+    // gateway_lines() once one line matches, or after 5 s: a request's access log line is
+    // written after its answer was sent.
+    std::size_t access_log_lines(std::initializer_list<std::string_view> fragments) const;
     // The gateway's and every worker's output, for failure messages.
     std::string logs() const;
 

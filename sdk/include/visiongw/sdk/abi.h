@@ -11,8 +11,9 @@
 // Version 2 added `choices` and `env` to visiongw_option; version 3 added `url` to
 // sdk::StoredBlob (storage.h); version 4 the job store's listing capability (sdk::JobLister,
 // JobQuery, JobPage) and sdk::InvalidCursor; version 5 the trace context (`traceparent`,
-// `tracestate`) of sdk::JobRecord and sdk::JobMessage and the idempotency keys of
-// sdk::JobStore.
+// `tracestate`) of sdk::JobRecord and sdk::JobMessage, the idempotency keys of
+// sdk::JobStore, and the completion webhooks (sdk::JobRecord's `callback_url` and `webhook`,
+// the sdk::WebhookOutbox capability).
 #define VISIONGW_SDK_ABI_VERSION 5u
 
 // Compiler and standard-library facts that must match for C++ objects to cross the boundary.

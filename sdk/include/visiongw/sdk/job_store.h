@@ -46,6 +46,38 @@ inline std::optional<JobStatus> parse_job_status(std::string_view text) {
     return std::nullopt;
 }
 
+// Where the completion webhook of a job with a callback_url stands: `pending` until a
+// delivery is answered 2xx (`delivered`) or the gateway gives up retrying (`failed`).
+enum class WebhookStatus { pending, delivered, failed };
+
+inline constexpr std::string_view to_string(WebhookStatus status) {
+    switch (status) {
+        case WebhookStatus::pending:
+            return "pending";
+        case WebhookStatus::delivered:
+            return "delivered";
+        case WebhookStatus::failed:
+            return "failed";
+    }
+    return "pending";
+}
+
+inline std::optional<WebhookStatus> parse_webhook_status(std::string_view text) {
+    for (WebhookStatus s :
+         {WebhookStatus::pending, WebhookStatus::delivered, WebhookStatus::failed}) {
+        if (to_string(s) == text)
+            return s;
+    }
+    return std::nullopt;
+}
+
+// The delivery state of a job's completion webhook (since ABI 5).
+struct WebhookState {
+    WebhookStatus status = WebhookStatus::pending;
+    int attempts = 0;        // deliveries tried so far
+    std::string last_error;  // why the latest attempt failed; empty when none did
+};
+
 // A job as stored. JSON-valued fields hold a serialized JSON value; empty means null.
 struct JobRecord {
     std::string id;
@@ -65,6 +97,10 @@ struct JobRecord {
     // valid tracestate (may be empty). Empty in records written before ABI 5.
     std::string traceparent;
     std::string tracestate;
+    // The submit's `callback_url` (since ABI 5): when set, reaching a final state makes the
+    // job's webhook due (see WebhookOutbox). Empty: no webhook, and `webhook` means nothing.
+    std::string callback_url;
+    WebhookState webhook;
 };
 
 // A requested change. Applying it to a job in a final state is refused.
@@ -162,6 +198,36 @@ public:
     virtual ~JobLister() = default;
     // Throws InvalidCursor for an `after` this store did not hand out, Unavailable.
     virtual JobPage list(const JobQuery& query) = 0;
+};
+
+// The outcome of one delivery attempt of a job's webhook, as the gateway records it.
+struct WebhookAttempt {
+    int attempt = 1;  // the claimed record's webhook.attempts + 1
+    bool delivered = false;
+    std::string error;  // why it failed (when not delivered)
+    // When not delivered: try again after this long, or give up (`failed`) when nullopt.
+    std::optional<std::chrono::milliseconds> retry_after;
+};
+
+// The webhook capability of a job store (since ABI 5): a durable outbox of the completion
+// webhooks of jobs that have a callback_url, found by the host with dynamic_cast like
+// JobLister (a gateway whose [webhooks] are on refuses to start without it). A record's
+// transition to a final state makes its webhook due, in the same atomic step, so deliveries
+// survive a gateway restart; several gateways may share the outbox.
+class BOOST_SYMBOL_VISIBLE WebhookOutbox {
+public:
+    virtual ~WebhookOutbox() = default;
+    // Up to `limit` records whose webhook is pending and due, each then claimed for `lease`:
+    // no other claim returns it before the lease ends (when its attempt was not recorded, as
+    // after a crash, it comes back then). Records that expired leave the outbox. Throws
+    // Unavailable.
+    virtual std::vector<JobRecord> claim_due_webhooks(std::chrono::milliseconds lease,
+                                                      std::size_t limit) = 0;
+    // Records an attempt on a claimed webhook: delivered or failed for good leaves the outbox,
+    // a retry makes it due again after `retry_after`. Applied only while the webhook is pending
+    // with `attempt - 1` attempts, so a stale or repeated record changes nothing; returns
+    // whether it was applied. Throws Unavailable.
+    virtual bool record_webhook_attempt(std::string_view job_id, const WebhookAttempt& attempt) = 0;
 };
 
 }  // namespace visiongw::sdk
