@@ -317,7 +317,8 @@ void ConfirmingPublisher::fail_everything(const std::string& reason) {
 
 std::string ConfirmingPublisher::unreachable(const std::string& reason) const {
     return "rabbitmq " + amqp::endpoints(link_.brokers()) +
-           (link_.brokers().size() == 1 ? " is" : " are") + " unreachable: " + (reason.empty() ? "not connected yet" : reason);
+           (link_.brokers().size() == 1 ? " is" : " are") +
+           " unreachable: " + (reason.empty() ? "not connected yet" : reason);
 }
 
 }  // namespace visiongw::rabbitmq

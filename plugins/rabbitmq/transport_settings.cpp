@@ -6,7 +6,7 @@ namespace visiongw::rabbitmq {
 namespace {
 constexpr std::chrono::milliseconds kFirstRetryDelay{100};
 constexpr double kJitter = 0.5;
-}
+}  // namespace
 
 TransportSettings read_settings(const sdk::PluginConfig& config) {
     auto config_error = [&](const char* key, const std::exception& error) {
@@ -73,9 +73,10 @@ amqp::BrokerLink broker_link(const TransportSettings& settings, const std::strin
                 break;
         }
     };
-    return amqp::BrokerLink(settings.brokers, settings.connection,
-                            amqp::Backoff(kFirstRetryDelay, settings.max_reconnect_backoff, kJitter),
-                            std::move(prepare), std::move(report));
+    return amqp::BrokerLink(
+        settings.brokers, settings.connection,
+        amqp::Backoff(kFirstRetryDelay, settings.max_reconnect_backoff, kJitter),
+        std::move(prepare), std::move(report));
 }
 
 }  // namespace visiongw::rabbitmq

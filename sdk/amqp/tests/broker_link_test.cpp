@@ -174,8 +174,9 @@ TEST(BrokerLink, AFailingPreparationBacksOffAndASuccessStartsTheBackoffOver) {
 TEST(BrokerLink, AFailedNodeIsSkippedForTheNextOne) {
     Reports reports;
     const BrokerAddress live = parse_broker_url(visiongw::testing::amqp_url());
-    BrokerLink link({closed_port(), live}, ConnectionOptions{}, Backoff(100ms, 1000ms),
-                    [](AmqpConnection&) {}, reports.sink());
+    BrokerLink link(
+        {closed_port(), live}, ConnectionOptions{}, Backoff(100ms, 1000ms), [](AmqpConnection&) {},
+        reports.sink());
     EXPECT_EQ(link.connect(), nullptr);
     EXPECT_EQ(link.retry_delay(), 100ms);
     EXPECT_EQ(link.broker().endpoint(), live.endpoint());
@@ -190,8 +191,9 @@ TEST(BrokerLink, AFailedNodeIsSkippedForTheNextOne) {
 TEST(BrokerLink, ALostConnectionMovesOnToTheNextNodeAtOnce) {
     Reports reports;
     const BrokerAddress live = parse_broker_url(visiongw::testing::amqp_url());
-    BrokerLink link({live, closed_port()}, ConnectionOptions{}, Backoff(100ms, 1000ms),
-                    [](AmqpConnection&) {}, reports.sink());
+    BrokerLink link(
+        {live, closed_port()}, ConnectionOptions{}, Backoff(100ms, 1000ms), [](AmqpConnection&) {},
+        reports.sink());
     ASSERT_NE(link.connect(), nullptr);
     link.drop("node went away");
     EXPECT_EQ(link.broker().endpoint(), closed_port().endpoint());

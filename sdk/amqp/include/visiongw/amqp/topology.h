@@ -31,7 +31,7 @@ struct Topology {
     QueueType queue_type = QueueType::classic;
     std::int64_t delivery_limit = 5;     // quorum queues only
     std::int64_t quorum_group_size = 0;  // replicas of each quorum queue; 0: the broker's default
-    std::int64_t message_ttl_ms = 0;  // 0: messages never expire
+    std::int64_t message_ttl_ms = 0;     // 0: messages never expire
     std::string events_exchange = "visiongw.events";
     std::string events_queue = "visiongw.events";
     std::string cancel_exchange = "visiongw.cancel";
