@@ -225,6 +225,8 @@ void ConfirmingPublisher::read_broker_answers(amqp::AmqpConnection& connection) 
     if (nacked_) {
         // RabbitMQ 3.10 can nack every later publish of a channel whose first publish to a
         // quorum queue met a leader that was down; a new connection (to the next node) does not.
+        // A full queue with overflow reject-publish nacks too: the refused messages wait for
+        // the broker to take them again, at most as long as their callers wait.
         nacked_ = false;
         throw amqp::AmqpError("the broker refused a message (basic.nack); reconnecting");
     }
@@ -238,15 +240,20 @@ void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool
     const std::string broker = "rabbitmq " + link_.broker().endpoint();
     std::vector<PendingPtr> late;
     std::vector<std::string> posted_failures;
+    std::deque<PendingPtr> refused;
     {
         std::lock_guard lock(mutex_);
         for (auto it = begin; it != end; ++it) {
             PendingPublish& pending = *it->second;
-            pending.done = true;
             if (!ack) {
+                // Not queued: published again on the next connection while its caller waits.
                 nacked_ = true;
-                pending.failure = broker + " refused the message (basic.nack)";
-            } else if (!pending.return_reason.empty()) {
+                if (!pending.abandoned)
+                    refused.push_back(it->second);
+                continue;
+            }
+            pending.done = true;
+            if (!pending.return_reason.empty()) {
                 pending.failure = broker + " could not route the message: " + pending.return_reason;
             } else if (pending.abandoned) {
                 late.push_back(it->second);
@@ -256,6 +263,7 @@ void ConfirmingPublisher::settle(std::uint64_t delivery_tag, bool multiple, bool
                                           pending.failure);
             pending.settled.notify_one();
         }
+        queued_.insert(queued_.begin(), refused.begin(), refused.end());
     }
     in_flight_.erase(begin, end);
     for (const std::string& failure : posted_failures) {

@@ -31,9 +31,10 @@ struct OutgoingMessage {
 
 // Request threads call publish() and wait; the owner thread publishes everything queued, reads
 // confirms and returns (so concurrent callers share confirm batches), answers heartbeats while
-// idle, and after a lost connection reconnects and republishes every unconfirmed message whose
-// caller still waits (and every posted one). While the broker is known to be away publish()
-// fails at once. publish(), post(), health() and the counters are thread-safe.
+// idle, and after a lost connection — or a basic.nack, which replaces the connection —
+// reconnects and republishes every unconfirmed or refused message whose caller still waits (and
+// every posted one). While the broker is known to be away publish() fails at once. publish(),
+// post(), health() and the counters are thread-safe.
 class ConfirmingPublisher {
 public:
     // Called on the owner thread with a message whose caller gave up waiting (publish() timed
@@ -53,8 +54,9 @@ public:
     void stop() noexcept;
 
     // Returns once the broker confirmed the message and routed it to a queue. Throws
-    // sdk::Unavailable when disconnected or stopped, when the broker returned or nacked it,
-    // or after `timeout` (then the message is never republished).
+    // sdk::Unavailable when disconnected or stopped, when the broker returned it, or after
+    // `timeout` (then the message is never republished); a nacked message is republished
+    // until then.
     void publish(OutgoingMessage message, std::chrono::milliseconds timeout);
     // Queues a message no caller waits for: published once connected (again after a lost
     // connection) until stop(). Never blocks on the broker; when the broker refuses or cannot

@@ -267,6 +267,37 @@ TEST_F(RabbitmqTransportTest, BrokerOutageFailsFastAndRecoversWithoutRestart) {
     EXPECT_FALSE(next_delivery(*consumer, 500ms));
 }
 
+TEST_F(RabbitmqTransportTest, RefusedJobIsPublishedAgainWhileItsCallerWaits) {
+    RabbitmqTransport& transport = start_transport(false);
+    ASSERT_TRUE(transport.health().ok);
+    // A full queue that rejects publishes: the broker answers basic.nack.
+    std::string pattern = "^" + topology_.queue + "$";
+    for (std::size_t dot = pattern.find('.'); dot != std::string::npos;
+         dot = pattern.find('.', dot + 2)) {
+        pattern.insert(dot, "\\");
+    }
+    const std::string policy = topology_.queue + ".full";
+    rabbitmqctl("set_policy --apply-to queues '" + policy + "' '" + pattern +
+                "' '{\"max-length\":0,\"overflow\":\"reject-publish\"}'");
+    std::thread lift([&] {
+        std::this_thread::sleep_for(1500ms);
+        rabbitmqctl("clear_policy '" + policy + "'");
+    });
+
+    auto started = Clock::now();
+    EXPECT_NO_THROW(transport.publish({"job-refused", "request-1", "{}", "", ""}, 15s));
+    lift.join();
+    EXPECT_GE(Clock::now() - started, 1s);  // it waited for the queue to take it
+    EXPECT_GE(metric("visiongw_rabbitmq_reconnects_total"), 1);
+
+    auto consumer = consumer_of(topology_.queue);
+    auto delivery = next_delivery(*consumer, 5s);
+    ASSERT_TRUE(delivery);
+    EXPECT_EQ(delivery->properties.message_id, "job-refused");
+    EXPECT_FALSE(next_delivery(*consumer, 500ms));  // refused copies were never queued
+    EXPECT_EQ(metric("visiongw_rabbitmq_publish_failures_total"), 0);
+}
+
 TEST_F(RabbitmqTransportTest, IdleConnectionsSurviveHeartbeats) {
     options_["heartbeat_seconds"] = std::int64_t{1};
     RabbitmqTransport& transport = start_transport();
