@@ -6,7 +6,7 @@ VISIONGW_STATE="${VISIONGW_STATE:-$VISIONGW_ROOT/.run}"
 VISIONGW_PACKAGES=(build-essential cmake pkg-config libpoco-dev librabbitmq-dev libboost-dev
   libssl-dev libgtest-dev libgmock-dev libjpeg-dev libpng-dev prometheus-cpp-dev rabbitmq-server
   redis-server zlib1g-dev curl procps
-  help2man dpkg-dev file lintian systemd jq
+  help2man dpkg-dev file lintian systemd jq nginx python3
   swift swift-proxy swift-object swift-container swift-account awscli)
 
 log() { printf '[visiongw] %s\n' "$*" >&2; }
