@@ -8,6 +8,7 @@ the Redis master and one gateway are killed with SIGKILL. Passes when:
   - after each fault, submits are accepted again within RECOVERY_BOUND_S seconds.
 
 usage: kill_test.py CLUSTER_STATE_DIR [REPORT.json]
+KILL_TEST_FAULTS (default "rabbitmq,redis,gateway") chooses the faults, in that order.
 Only the standard library; every wait is bounded.
 """
 import http.client
@@ -163,9 +164,12 @@ def main():
 
     load.start()
     time.sleep(SETTLE_S / 2)
-    for name, action in (("kill -9 the RabbitMQ node in use", rabbit_node_in_use),
-                         ("kill -9 the Redis master", redis_master),
-                         ("kill -9 gateway 1", gateway)):
+    chosen = os.environ.get("KILL_TEST_FAULTS", "rabbitmq,redis,gateway").split(",")
+    for part, name, action in (("rabbitmq", "kill -9 the RabbitMQ node in use", rabbit_node_in_use),
+                               ("redis", "kill -9 the Redis master", redis_master),
+                               ("gateway", "kill -9 gateway 1", gateway)):
+        if part not in chosen:
+            continue
         fault(name, action)
         time.sleep(SETTLE_S)
     load.stop()
@@ -201,8 +205,9 @@ def main():
             elif recovered_at is None:
                 recovered_at = sent
         refused_in_phase = sum(1 for a in phase if a[2] != 202)
+        slowest = max((a[1] - a[0] for a in phase), default=0)
         recoveries.append({"fault": name, "detail": detail, "requests": len(phase),
-                           "refused": refused_in_phase,
+                           "refused": refused_in_phase, "slowest_answer_s": round(slowest, 2),
                            "recovery_s": None if recovered_at is None else round(recovered_at - at, 2)})
 
     # Every accepted job, read from its record through nginx, must reach completed.
