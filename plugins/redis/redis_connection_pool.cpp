@@ -122,6 +122,7 @@ RedisConnectionPool::RedisConnectionPool(PoolSettings settings)
                     : std::make_unique<SentinelResolver>(std::move(settings.sentinels),
                                                          std::move(settings.sentinel_master),
                                                          std::move(settings.sentinel_password))),
+      master_check_interval_(settings.master_check_interval),
       wait_replicas_(settings.wait_replicas),
       wait_timeout_(settings.wait_timeout) {}
 
@@ -182,18 +183,17 @@ std::string RedisConnectionPool::target() const {
            sentinel_->sentinel_list() + ")";
 }
 
-// With sentinels, at most once a second: asks them whether the master is still the one the
-// pooled connections go to, and drops those connections when it is not. A master demoted while
-// reachable keeps its clients' connections until Sentinel reconfigures it (8 s and more after
+// With sentinels, at most every master_check_interval_: asks them whether the master is still the
+// one the pooled connections go to, and drops those connections when it is not. A master demoted
+// while reachable keeps its clients' connections until Sentinel reconfigures it (8 s and more after
 // SENTINEL FAILOVER here) and takes the writes meanwhile, to lose them. Sentinels that do not
 // answer change nothing.
 void RedisConnectionPool::check_master() {
-    constexpr auto kInterval = std::chrono::seconds(1);
     const auto now = std::chrono::steady_clock::now();
     auto due = next_master_check_.load();
     if (now.time_since_epoch().count() < due ||
-        !next_master_check_.compare_exchange_strong(due,
-                                                    (now + kInterval).time_since_epoch().count()))
+        !next_master_check_.compare_exchange_strong(
+            due, (now + master_check_interval_).time_since_epoch().count()))
         return;  // not due, or another thread checks
     std::optional<ServerAddress> known;
     {

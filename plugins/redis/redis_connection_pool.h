@@ -76,6 +76,8 @@ struct PoolSettings {
     std::vector<ServerAddress> sentinels;  // empty: no Sentinel, the endpoint's host:port
     std::string sentinel_master;
     std::string sentinel_password;
+    // How often at most the pool asks the sentinels whether the master changed.
+    std::chrono::milliseconds master_check_interval{1000};
     int wait_replicas = 0;  // 0: no WAIT after writes
     std::chrono::milliseconds wait_timeout{200};
 };
@@ -94,7 +96,7 @@ public:
 // With sentinels, each new connection goes to the master the sentinels name now and is kept
 // only when ROLE there says master (else it asks again, until `timeout`). A lost connection,
 // a READONLY reply (the master was demoted), a write too few replicas acknowledged, or the
-// sentinels naming another master (asked at most once a second) drops every pooled
+// sentinels naming another master (asked at most every master_check_interval) drops every pooled
 // connection, idle ones too, so the next calls resolve the master again.
 class RedisConnectionPool {
 public:
@@ -194,6 +196,7 @@ private:
     const std::size_t size_;
     const std::chrono::milliseconds timeout_;
     const std::unique_ptr<SentinelResolver> sentinel_;
+    const std::chrono::milliseconds master_check_interval_;
     const int wait_replicas_;
     const std::chrono::milliseconds wait_timeout_;
 

@@ -257,34 +257,50 @@ TEST_F(RedisSentinelTest, WritesResumeAfterTheMasterIsKilled) {
     EXPECT_TRUE(holds_job(old_master, "job-after"));
 }
 
-// A master demoted while the store's pooled connections to it stay open answers their writes
-// READONLY: the store drops every pooled connection (not only the one that was answered),
-// asks the sentinels again and writes on the new master, unseen by the caller.
+// A master demoted while the pool's connections to it stay open answers their writes
+// READONLY: the pool drops every pooled connection (not only the one that was answered), asks
+// the sentinels again and writes on the new master, unseen by the caller. The pool is made
+// here with a master check interval of an hour, so only READONLY can tell it.
 TEST_F(RedisSentinelTest, AReadonlyAnswerMovesThePoolToTheNewMaster) {
-    auto store = sentinel_store(1000);
-    // Four connections to the master, idle in the pool.
+    PoolSettings settings;
+    settings.endpoint = parse_redis_url("redis://127.0.0.1:1/0");
+    settings.size = 4;
+    settings.timeout = 1000ms;
+    settings.sentinels = parse_sentinel_list(group_->sentinel_list());
+    settings.sentinel_master = RedisSentinelGroup::kMasterName;
+    settings.master_check_interval = std::chrono::hours(1);
+    RedisConnectionPool pool(std::move(settings));
+    auto set = [&](const std::string& key) {
+        pool.with_client([&](RedisConnection& redis) {
+            Poco::Redis::Array command;
+            command << "SET" << prefix_ + key << "1";
+            redis.send(command);
+        });
+    };
+    // Several connections to the master, idle in the pool.
     std::vector<std::thread> writers;
     for (int i = 0; i < 4; ++i) {
         writers.emplace_back([&, i] {
-            for (int j = 0; j < 20; ++j)
-                store->create(queued_job("warm-" + std::to_string(i) + "-" + std::to_string(j)));
+            for (int j = 0; j < 50; ++j)
+                set("warm-" + std::to_string(i) + "-" + std::to_string(j));
         });
     }
     for (auto& writer : writers)
         writer.join();
+    ASSERT_GE(pool.open_connections(), 2u);
     const std::string old_master = group_->master_port();
     const std::string new_master = group_->replica_port();
 
     group_->swap_roles_by_hand();
     ASSERT_EQ(group_->master_port(), new_master);
-    // The store's connections are still open on the old master (redis-cli is one more client).
+    // The pool's connections are still open on the old master (redis-cli is one more client).
     EXPECT_GT(std::stoi(group_->cli(old_master, "client list type normal | wc -l")), 1);
 
     for (int i = 1; i <= 4; ++i)
-        EXPECT_NO_THROW(store->create(queued_job("job-" + std::to_string(i)))) << i;
-    EXPECT_TRUE(holds_job(new_master, "job-4"));
-    EXPECT_EQ(metric(*store, "visiongw_redis_errors_total"), 0);
-    EXPECT_EQ(metric(*store, "visiongw_redis_master_changes_total"), 1);
+        EXPECT_NO_THROW(set("key-" + std::to_string(i))) << i;
+    EXPECT_EQ(group_->cli(new_master, "exists " + testing::shell_quote(prefix_ + "key-4")), "1\n");
+    EXPECT_EQ(pool.errors_total(), 0u);
+    EXPECT_EQ(pool.master_changes_total(), 1u);
 }
 
 TEST_F(RedisSentinelTest, WaitSucceedsWhileTheReplicaKeepsUp) {
