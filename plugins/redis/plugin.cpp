@@ -9,7 +9,24 @@ constexpr visiongw_option kOptions[] = {
      .type = VISIONGW_OPTION_STRING,
      .default_value = "redis://127.0.0.1:6379/0",
      .env = "REDIS_URL",
-     .description = "Redis server as redis://[:password@]host:port[/db]"},
+     .description = "Redis server as redis://[:password@]host:port[/db]; with sentinels only its "
+                    "password and database are used"},
+    {.name = "sentinels",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .env = "REDIS_SENTINELS",
+     .description = "Redis Sentinels as host:port, comma separated: the master comes from them and "
+                    "is found again after a failover; empty: no Sentinel, the url's server"},
+    {.name = "sentinel_master",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "visiongw",
+     .env = "REDIS_SENTINEL_MASTER",
+     .description = "Name of the master the sentinels monitor (sentinel monitor NAME ...)"},
+    {.name = "sentinel_password",
+     .type = VISIONGW_OPTION_STRING,
+     .default_value = "",
+     .env = "REDIS_SENTINEL_PASSWORD",
+     .description = "Password the sentinels require (AUTH); empty: none"},
     {.name = "ttl_seconds",
      .type = VISIONGW_OPTION_INT,
      .default_value = "86400",
@@ -30,6 +47,20 @@ constexpr visiongw_option kOptions[] = {
      .type = VISIONGW_OPTION_STRING,
      .default_value = "visiongw:",
      .description = "Prefix of every key the store writes"},
+    {.name = "wait_replicas",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "0",
+     .min = "0",
+     .max = "16",
+     .description = "Replicas that must have each create and status change (WAIT) before it "
+                    "counts as done; fewer within wait_timeout_ms: 503, a submit leaves nothing; "
+                    "0: do not wait"},
+    {.name = "wait_timeout_ms",
+     .type = VISIONGW_OPTION_INT,
+     .default_value = "200",
+     .min = "1",
+     .max = "60000",
+     .description = "Longest WAIT for wait_replicas; must be below timeout_ms"},
 };
 
 }  // namespace

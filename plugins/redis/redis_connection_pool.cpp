@@ -8,8 +8,10 @@
 #include <Poco/Timespan.h>
 #include <Poco/URI.h>
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
+#include <thread>
 
 namespace visiongw::redis {
 
@@ -106,13 +108,51 @@ Poco::Redis::RedisType::Ptr RedisConnection::send(const Poco::Redis::Array& comm
     return reply;
 }
 
-RedisConnectionPool::RedisConnectionPool(RedisEndpoint endpoint, std::size_t size,
-                                         std::chrono::milliseconds timeout)
-    : endpoint_(std::move(endpoint)), size_(size), timeout_(timeout) {}
+void RedisConnection::set_timeout(Poco::Timespan timeout) {
+    socket_.setSendTimeout(timeout);
+    socket_.setReceiveTimeout(timeout);
+}
+
+RedisConnectionPool::RedisConnectionPool(PoolSettings settings)
+    : endpoint_(std::move(settings.endpoint)),
+      size_(settings.size),
+      timeout_(settings.timeout),
+      sentinel_(settings.sentinels.empty()
+                    ? nullptr
+                    : std::make_unique<SentinelResolver>(std::move(settings.sentinels),
+                                                         std::move(settings.sentinel_master),
+                                                         std::move(settings.sentinel_password))),
+      master_check_interval_(settings.master_check_interval),
+      wait_replicas_(settings.wait_replicas),
+      wait_timeout_(settings.wait_timeout) {}
 
 void RedisConnectionPool::Lease::discard() {
     connection_.reset();
     --pool_.open_connections_;
+}
+
+bool RedisConnectionPool::is_readonly(const RedisErrorReply& error) {
+    return std::string_view(error.what()).starts_with("READONLY");
+}
+
+void RedisConnectionPool::await_replicas(RedisConnection& redis, const std::string& what) {
+    if (wait_replicas_ == 0)
+        return;
+    Poco::Redis::Array wait;
+    wait << "WAIT" << std::to_string(wait_replicas_) << std::to_string(wait_timeout_.count());
+    Poco::Redis::RedisType::Ptr reply = redis.send(wait);
+    const auto* acknowledged = dynamic_cast<const Poco::Redis::Type<Poco::Int64>*>(reply.get());
+    if (acknowledged == nullptr)
+        throw Poco::Redis::RedisException("WAIT answered no number");
+    if (acknowledged->value() < wait_replicas_) {
+        ++errors_total_;
+        if (sentinel_)
+            drop_all_connections();  // this master may have been demoted meanwhile
+        throw ReplicasBehind("redis " + target() + ": " + what + " acknowledged by " +
+                             std::to_string(acknowledged->value()) + " of " +
+                             std::to_string(wait_replicas_) + " replicas within " +
+                             std::to_string(wait_timeout_.count()) + " ms");
+    }
 }
 
 void RedisConnectionPool::close_idle() {
@@ -121,48 +161,154 @@ void RedisConnectionPool::close_idle() {
     idle_.clear();
 }
 
-std::unique_ptr<RedisConnection> RedisConnectionPool::borrow(bool& reused) {
+void RedisConnectionPool::drop_all_connections() {
+    std::lock_guard lock(mutex_);
+    forget_connections();
+}
+
+void RedisConnectionPool::forget_connections() {
+    ++generation_;
+    open_connections_ -= idle_.size();
+    idle_.clear();
+}
+
+std::string RedisConnectionPool::target() const {
+    if (!sentinel_)
+        return "redis " + endpoint_.address();
+    std::lock_guard lock(mutex_);
+    if (master_)
+        return "redis master '" + sentinel_->master_name() + "' at " + master_->text() +
+               " (from Sentinel)";
+    return "redis master '" + sentinel_->master_name() + "' (sentinels " +
+           sentinel_->sentinel_list() + ")";
+}
+
+// With sentinels, at most every master_check_interval_: asks them whether the master is still the
+// one the pooled connections go to, and drops those connections when it is not. A master demoted
+// while reachable keeps its clients' connections until Sentinel reconfigures it (8 s and more after
+// SENTINEL FAILOVER here) and takes the writes meanwhile, to lose them. Sentinels that do not
+// answer change nothing.
+void RedisConnectionPool::check_master() {
+    const auto now = std::chrono::steady_clock::now();
+    auto due = next_master_check_.load();
+    if (now.time_since_epoch().count() < due ||
+        !next_master_check_.compare_exchange_strong(
+            due, (now + master_check_interval_).time_since_epoch().count()))
+        return;  // not due, or another thread checks
+    std::optional<ServerAddress> known;
+    {
+        std::lock_guard lock(mutex_);
+        known = master_;
+    }
+    if (!known)
+        return;
+    try {
+        if (sentinel_->master(now + timeout_) != *known)
+            drop_all_connections();  // the next connection counts the change
+    } catch (const MasterNotFound&) {
+    }
+}
+
+std::unique_ptr<RedisConnection> RedisConnectionPool::borrow(bool& reused,
+                                                             std::uint64_t& generation) {
+    if (sentinel_)
+        check_master();
     {
         std::unique_lock lock(mutex_);
         if (!slot_freed_.wait_for(lock, timeout_, [&] { return leased_ < size_; })) {
+            lock.unlock();  // failure() reads the master under the lock
             throw failure("no free connection within " + std::to_string(timeout_.count()) + " ms");
         }
         ++leased_;
         if (!idle_.empty()) {
-            auto connection = std::move(idle_.back());
+            IdleConnection idle = std::move(idle_.back());
             idle_.pop_back();
             reused = true;
-            return connection;
+            generation = idle.generation;
+            return std::move(idle.connection);
         }
     }
     try {
         auto connection = connect();
         ++open_connections_;
         reused = false;
+        std::lock_guard lock(mutex_);
+        generation = generation_;
         return connection;
     } catch (const Poco::Exception& error) {
-        give_back(nullptr);
+        give_back(nullptr, 0);
         throw failure(error.displayText());
-    } catch (const RedisErrorReply& error) {
-        give_back(nullptr);
+    } catch (const std::runtime_error& error) {  // an error reply, no master found
+        give_back(nullptr, 0);
         throw failure(error.what());
     }
 }
 
-void RedisConnectionPool::give_back(std::unique_ptr<RedisConnection> connection) {
+void RedisConnectionPool::give_back(std::unique_ptr<RedisConnection> connection,
+                                    std::uint64_t generation) {
     {
         std::lock_guard lock(mutex_);
         --leased_;
-        if (connection)
-            idle_.push_back(std::move(connection));
+        if (connection && generation == generation_)
+            idle_.push_back({std::move(connection), generation});
+        else if (connection)
+            --open_connections_;
     }
     slot_freed_.notify_one();
 }
 
-// A new connection, logged in and on the right database.
-std::unique_ptr<RedisConnection> RedisConnectionPool::connect() const {
+// A new connection, logged in and on the right database: to the URL's server, or with
+// sentinels to the master they name.
+std::unique_ptr<RedisConnection> RedisConnectionPool::connect() {
+    if (!sentinel_)
+        return log_in({endpoint_.host, endpoint_.port}, timeout_);
+    return connect_to_master(std::chrono::steady_clock::now() + timeout_);
+}
+
+// Asks the sentinels for the master and keeps the connection when ROLE there says master; a
+// server that is unreachable or not (yet) the master means a failover is under way: asks again
+// after a short pause, until `deadline`. Throws MasterNotFound or Poco::Exception.
+std::unique_ptr<RedisConnection> RedisConnectionPool::connect_to_master(
+    std::chrono::steady_clock::time_point deadline) {
+    constexpr auto kPause = std::chrono::milliseconds(100);
+    for (;;) {
+        const ServerAddress master = sentinel_->master(deadline);
+        std::string why;
+        try {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            auto connection = log_in(master, std::max(left, std::chrono::milliseconds(1)));
+            Poco::Redis::Array role_command;
+            role_command << "ROLE";
+            auto reply = connection->send(role_command);
+            const auto* role =
+                dynamic_cast<const Poco::Redis::Type<Poco::Redis::Array>*>(reply.get());
+            const std::string name = role == nullptr || role->value().size() == 0
+                                         ? std::string("unknown")
+                                         : role->value().get<Poco::Redis::BulkString>(0).value();
+            if (name == "master") {
+                connection->set_timeout(to_timespan(timeout_));
+                note_master(master);
+                return connection;
+            }
+            why = "its ROLE is " + name;
+        } catch (const Poco::Exception& error) {
+            why = error.displayText();
+        } catch (const RedisErrorReply& error) {
+            why = error.what();
+        }
+        if (std::chrono::steady_clock::now() + kPause >= deadline) {
+            throw MasterNotFound("the sentinels name " + master.text() + " as master '" +
+                                 sentinel_->master_name() + "', but " + why);
+        }
+        std::this_thread::sleep_for(kPause);
+    }
+}
+
+std::unique_ptr<RedisConnection> RedisConnectionPool::log_in(
+    const ServerAddress& address, std::chrono::milliseconds timeout) const {
     auto connection = std::make_unique<RedisConnection>(
-        Poco::Net::SocketAddress(endpoint_.host, endpoint_.port), to_timespan(timeout_));
+        Poco::Net::SocketAddress(address.host, address.port), to_timespan(timeout));
     if (!endpoint_.password.empty()) {
         Poco::Redis::Array auth;
         auth << "AUTH";
@@ -179,9 +325,20 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::connect() const {
     return connection;
 }
 
+// Remembers the master just connected to; another than before (a failover) also drops the
+// connections to the old one.
+void RedisConnectionPool::note_master(const ServerAddress& master) {
+    std::lock_guard lock(mutex_);
+    if (master_ && *master_ != master) {
+        ++master_changes_total_;
+        forget_connections();
+    }
+    master_ = master;
+}
+
 sdk::Unavailable RedisConnectionPool::failure(const std::string& what) {
     ++errors_total_;
-    return sdk::Unavailable("redis " + endpoint_.address() + ": " + what);
+    return sdk::Unavailable(target() + ": " + what);
 }
 
 }  // namespace visiongw::redis

@@ -452,10 +452,26 @@ void RedisJobStore::configure(const sdk::PluginConfig& config, sdk::PluginContex
     idempotency_prefix_ = key_prefix + "idempotency:";
     webhook_due_key_ = key_prefix + "webhooks:due";
     ttl_seconds_ = std::to_string(config.get_int("ttl_seconds"));
-    pool_ = std::make_unique<RedisConnectionPool>(
-        parse_redis_url(config.get_string("url")),
-        static_cast<std::size_t>(config.get_int("pool_size")),
-        std::chrono::milliseconds(config.get_int("timeout_ms")));
+    PoolSettings settings;
+    settings.endpoint = parse_redis_url(config.get_string("url"));
+    settings.size = static_cast<std::size_t>(config.get_int("pool_size"));
+    settings.timeout = std::chrono::milliseconds(config.get_int("timeout_ms"));
+    if (const std::string& sentinels = config.get_string("sentinels"); !sentinels.empty()) {
+        settings.sentinels = parse_sentinel_list(sentinels);
+        settings.sentinel_master = config.get_string("sentinel_master");
+        settings.sentinel_password = config.get_string("sentinel_password");
+        if (settings.sentinel_master.empty())
+            throw sdk::ConfigError("redis sentinel_master: a master name is needed with sentinels");
+    }
+    settings.wait_replicas = static_cast<int>(config.get_int("wait_replicas"));
+    settings.wait_timeout = std::chrono::milliseconds(config.get_int("wait_timeout_ms"));
+    if (settings.wait_replicas > 0 && settings.wait_timeout >= settings.timeout) {
+        throw sdk::ConfigError(
+            "redis wait_timeout_ms (" + std::to_string(settings.wait_timeout.count()) +
+            ") must be below timeout_ms (" + std::to_string(settings.timeout.count()) +
+            "), which bounds the wait for WAIT's answer");
+    }
+    pool_ = std::make_unique<RedisConnectionPool>(std::move(settings));
 }
 
 void RedisJobStore::start() {
@@ -483,23 +499,28 @@ sdk::Health RedisJobStore::health() {
         });
         std::chrono::duration<double, std::milli> latency =
             std::chrono::steady_clock::now() - started;
-        char detail[96];
-        std::snprintf(detail, sizeof detail, "PONG from %s in %.2f ms",
-                      pool_->endpoint().address().c_str(), latency.count());
-        return {true, detail};
+        char latency_text[32];
+        std::snprintf(latency_text, sizeof latency_text, "%.2f ms", latency.count());
+        return {true, "PONG from " + pool_->target() + " in " + latency_text};
     } catch (const sdk::Unavailable& error) {
         return {false, error.what()};
     }
 }
 
 std::vector<sdk::MetricSample> RedisJobStore::metrics() {
-    return {
+    std::vector<sdk::MetricSample> samples{
         {"visiongw_redis_errors_total",
          "Redis job store calls that failed: Redis away, too slow, or answering an error",
          "counter", static_cast<double>(pool_->errors_total())},
         {"visiongw_redis_pool_connections", "Open connections in the Redis job store pool", "gauge",
          static_cast<double>(pool_->open_connections())},
     };
+    if (pool_->uses_sentinel()) {
+        samples.push_back({"visiongw_redis_master_changes_total",
+                           "Times the Redis master named by Sentinel changed (failovers seen)",
+                           "counter", static_cast<double>(pool_->master_changes_total())});
+    }
+    return samples;
 }
 
 // The keys of the job hash and, when the record is unfinished and names a file, its file set.
@@ -515,8 +536,31 @@ void RedisJobStore::create(const sdk::JobRecord& record) {
     std::vector<std::string> args{ttl_seconds_, record.id, list_prefix_};
     auto fields = hash_fields(record);
     args.insert(args.end(), fields.begin(), fields.end());
-    pool_->with_client(
-        [&](RedisConnection& redis) { kCreate.run(redis, record_keys(record), args); });
+    try {
+        pool_->with_client([&](RedisConnection& redis) {
+            kCreate.run(redis, record_keys(record), args);
+            pool_->await_replicas(redis, "job " + record.id);
+        });
+    } catch (const ReplicasBehind&) {
+        undo_create(record.id, nullptr);
+        throw;
+    }
+}
+
+// Erases what a create wrote after too few replicas acknowledged it, so the submit's 503
+// leaves no job behind (the caller rolls back only what it wrote itself). Best effort: a
+// failure here leaves the record to its TTL.
+void RedisJobStore::undo_create(const std::string& id, const sdk::IdempotencyKey* key) noexcept {
+    try {
+        if (key != nullptr)
+            release_idempotency_key(*key, id);
+        erase(id);
+    } catch (const std::exception& error) {
+        log_->write(sdk::LogLevel::warning, "redis job store: job " + id +
+                                                " stays until its TTL, undoing its create "
+                                                "failed: " +
+                                                error.what());
+    }
 }
 
 std::optional<sdk::IdempotencyEntry> RedisJobStore::find_idempotency_key(
@@ -540,9 +584,18 @@ std::optional<sdk::IdempotencyEntry> RedisJobStore::create_with_idempotency_key(
                                   std::to_string(pending_ttl.count())};
     auto fields = hash_fields(record);
     args.insert(args.end(), fields.begin(), fields.end());
-    return idempotency_entry_from(pool_->with_client([&](RedisConnection& redis) {
-        return strings_of(reply_value<Array>(*kCreateWithIdempotencyKey.run(redis, keys, args)));
-    }));
+    try {
+        return idempotency_entry_from(pool_->with_client([&](RedisConnection& redis) {
+            auto taken =
+                strings_of(reply_value<Array>(*kCreateWithIdempotencyKey.run(redis, keys, args)));
+            if (taken.empty())  // it created the job
+                pool_->await_replicas(redis, "job " + record.id);
+            return taken;
+        }));
+    } catch (const ReplicasBehind&) {
+        undo_create(record.id, &key);
+        throw;
+    }
 }
 
 void RedisJobStore::complete_idempotency_key(const sdk::IdempotencyKey& key,
@@ -588,7 +641,10 @@ sdk::TransitionResult RedisJobStore::transition(std::string_view id, const sdk::
         std::vector<std::string> fields;
         if (reply.size() > 1)
             fields = strings_of(reply.get<Array>(1));
-        return std::pair{reply.get<BulkString>(0).value(), std::move(fields)};
+        std::string outcome = reply.get<BulkString>(0).value();
+        if (outcome == "applied")
+            pool_->await_replicas(redis, "job " + std::string(id) + " change");
+        return std::pair{std::move(outcome), std::move(fields)};
     });
     auto parsed = parse_outcome(outcome);
     if (!parsed)

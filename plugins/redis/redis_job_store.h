@@ -28,6 +28,11 @@ namespace visiongw::redis {
 // keys it touches. Creates, transitions, listings, file checks and erase run as Lua scripts,
 // so each is atomic on the server. Thread-safe after configure(); Redis being away throws
 // sdk::Unavailable.
+//
+// With `sentinels` the master comes from Redis Sentinel and is found again after a failover
+// (RedisConnectionPool). With `wait_replicas` N > 0, creates and applied transitions wait on
+// the same connection until N replicas have them (WAIT, bounded by `wait_timeout_ms`); fewer
+// throws sdk::Unavailable, and a create is erased again first.
 class RedisJobStore final : public sdk::JobStore, public sdk::JobLister, public sdk::WebhookOutbox {
 public:
     // Reads the options and parses the URL (ConfigError when it does not parse); does not
@@ -68,6 +73,7 @@ private:
     std::string file_set_key(std::string_view file_key) const;
     std::string idempotency_key(const sdk::IdempotencyKey& key) const;
     std::vector<std::string> record_keys(const sdk::JobRecord& record) const;
+    void undo_create(const std::string& id, const sdk::IdempotencyKey* key) noexcept;
 
     sdk::PluginLog* log_ = nullptr;
     std::string job_key_prefix_;      // <key_prefix>job:

@@ -197,8 +197,9 @@ void GatewayProcess::start() {
     for (char** entry = environ; *entry != nullptr; ++entry) {
         std::string variable(*entry);
         bool override = false;
-        for (const char* name : {"REDIS_URL=", "RABBITMQ_", "FILE_STORAGE_", "AWS_",
-                                 "VISIONGW_LISTEN=", "VISION_SERVICE_URL=", "LLM_SERVICE_URL="}) {
+        for (const char* name :
+             {"REDIS_URL=", "REDIS_SENTINEL", "RABBITMQ_", "FILE_STORAGE_", "AWS_",
+              "VISIONGW_LISTEN=", "VISION_SERVICE_URL=", "LLM_SERVICE_URL="}) {
             override = override || variable.rfind(name, 0) == 0;
         }
         if (!override)

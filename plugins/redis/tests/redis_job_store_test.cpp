@@ -13,6 +13,7 @@
 #include "processes.h"
 #include "redis_control.h"
 #include "redis_job_store.h"
+#include "store_test_support.h"
 #include "test_services.h"
 
 namespace visiongw::redis {
@@ -21,53 +22,6 @@ namespace {
 using namespace std::chrono_literals;
 using sdk::JobStatus;
 using sdk::TransitionOutcome;
-
-class RecordingLog : public sdk::PluginLog {
-public:
-    void write(sdk::LogLevel, std::string_view message) override {
-        std::lock_guard lock(mutex_);
-        lines.emplace_back(message);
-    }
-    std::vector<std::string> lines;
-
-private:
-    std::mutex mutex_;
-};
-
-sdk::PluginConfig store_config(const std::string& url, const std::string& key_prefix,
-                               std::int64_t timeout_ms = 2000, std::int64_t ttl_seconds = 600) {
-    return sdk::PluginConfig("redis", {{"url", url},
-                                       {"ttl_seconds", ttl_seconds},
-                                       {"pool_size", std::int64_t{4}},
-                                       {"timeout_ms", timeout_ms},
-                                       {"key_prefix", key_prefix}});
-}
-
-// A direct connection for looking behind the store's back.
-class RedisProbe {
-public:
-    explicit RedisProbe(const std::string& url)
-        : redis_(address_of(parse_redis_url(url)), Poco::Timespan(5, 0)) {}
-    Poco::Redis::RedisType::Ptr run(std::vector<std::string> words) {
-        Poco::Redis::Array command;
-        command << words;
-        return redis_.send(command);
-    }
-    std::int64_t integer(std::vector<std::string> words) {
-        auto reply = run(std::move(words));
-        return dynamic_cast<Poco::Redis::Type<Poco::Int64>&>(*reply).value();
-    }
-    void delete_matching(const std::string& pattern) {
-        run({"EVAL", "for _, k in ipairs(redis.call('KEYS', ARGV[1])) do redis.call('DEL', k) end",
-             "0", pattern});
-    }
-
-private:
-    static Poco::Net::SocketAddress address_of(const RedisEndpoint& endpoint) {
-        return Poco::Net::SocketAddress(endpoint.host, endpoint.port);
-    }
-    RedisConnection redis_;
-};
 
 // A redis-server of the test's own on a free port in a scratch folder, so that stopping or
 // freezing it disturbs no other test.
@@ -96,28 +50,6 @@ private:
     testing::ScratchDir dir_;
     testing::RedisServer server_;
 };
-
-sdk::JobRecord queued_job(const std::string& id, const std::string& file_key = "abc.jpg") {
-    sdk::JobRecord record;
-    record.id = id;
-    record.tenant = "tenant-1";
-    record.analysis_type = "pest";
-    record.parameters_json = R"({"confidence_threshold":0.6,"return_details":false})";
-    record.file_json = R"({"sha256":"abc","size":10,"format":"jpeg"})";
-    record.file_key = file_key;
-    record.request_id = "req-" + id;
-    record.created_at = "2026-11-28T17:00:00Z";
-    record.updated_at = "2026-11-28T17:00:00Z";
-    return record;
-}
-
-sdk::JobChange change_to(JobStatus status, std::optional<int> progress = std::nullopt) {
-    sdk::JobChange change;
-    change.status = status;
-    change.progress = progress;
-    change.updated_at = "2026-11-28T17:00:05Z";
-    return change;
-}
 
 // A store on the shared test Redis under a key prefix of the test's own, removed afterwards.
 class RedisJobStoreTest : public ::testing::Test {
@@ -566,15 +498,6 @@ TEST_F(RedisJobListTest, APositionTheStoreDidNotHandOutIsRefused) {
     sdk::JobPage page = store_.list(query_of("tenant-1", 5, std::string(16, '0') + ":job-0"));
     EXPECT_TRUE(page.jobs.empty());
     EXPECT_TRUE(page.next.empty());
-}
-
-// Runs `call`, which must throw sdk::Unavailable, and returns how long it took.
-template <typename Call>
-std::chrono::milliseconds time_unavailable(Call&& call) {
-    auto started = std::chrono::steady_clock::now();
-    EXPECT_THROW(call(), sdk::Unavailable);
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                 started);
 }
 
 TEST(RedisJobStoreOutage, StartsWithoutRedisAndHealsAfterRestarts) {

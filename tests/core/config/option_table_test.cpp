@@ -226,6 +226,10 @@ TEST(OptionEnvironmentTest, TheContractsVariablesAreDeclaredWhereTheyAlwaysLande
         {"FILE_STORAGE_TEMP_DIR", {"local.root"}},
         {"FILE_STORAGE_FILE_TTL", {"local.file_ttl_seconds", "s3.file_ttl_seconds"}},
         {"REDIS_URL", {"redis.url"}},
+        // Redis Sentinel (issue 23), named like REDIS_URL.
+        {"REDIS_SENTINELS", {"redis.sentinels"}},
+        {"REDIS_SENTINEL_MASTER", {"redis.sentinel_master"}},
+        {"REDIS_SENTINEL_PASSWORD", {"redis.sentinel_password"}},
         {"RABBITMQ_URL", {"rabbitmq.url"}},
         {"RABBITMQ_QUEUE_NAME", {"rabbitmq.queue"}},
         {"RABBITMQ_EXCHANGE_NAME", {"rabbitmq.exchange"}},
