@@ -192,18 +192,19 @@ def main():
             wrong.append({"status": status, "retry_after": headers.get("Retry-After"),
                           "body": body[:300].decode(errors="replace")})
 
-    # Recovery: from the kill to the first request sent after it from which on every answer
-    # up to the next fault is a 202.
+    # Recovery: from the kill to the answer of the first request sent after it from which on
+    # every answer up to the next fault is a 202 (a submit that waited out the failover and was
+    # then accepted counts from its answer).
     recoveries = []
     for i, (name, at, detail) in enumerate(faults):
         until = faults[i + 1][1] if i + 1 < len(faults) else ended
         phase = [a for a in answers if at <= a[0] < until]
         recovered_at = None
-        for sent, _, status, _, _ in phase:
+        for _, answered, status, _, _ in phase:
             if status != 202:
                 recovered_at = None
             elif recovered_at is None:
-                recovered_at = sent
+                recovered_at = answered
         refused_in_phase = sum(1 for a in phase if a[2] != 202)
         slowest = max((a[1] - a[0] for a in phase), default=0)
         recoveries.append({"fault": name, "detail": detail, "requests": len(phase),
