@@ -221,11 +221,11 @@ std::unique_ptr<RedisConnection> RedisConnectionPool::borrow(bool& reused,
         }
         ++leased_;
         if (!idle_.empty()) {
-            IdleConnection idle = std::move(idle_.back());
+            auto connection = std::move(idle_.back());
             idle_.pop_back();
             reused = true;
-            generation = idle.generation;
-            return std::move(idle.connection);
+            generation = generation_;
+            return connection;
         }
     }
     try {
@@ -250,7 +250,7 @@ void RedisConnectionPool::give_back(std::unique_ptr<RedisConnection> connection,
         std::lock_guard lock(mutex_);
         --leased_;
         if (connection && generation == generation_)
-            idle_.push_back({std::move(connection), generation});
+            idle_.push_back(std::move(connection));
         else if (connection)
             --open_connections_;
     }

@@ -96,8 +96,8 @@ public:
 // With sentinels, each new connection goes to the master the sentinels name now and is kept
 // only when ROLE there says master (else it asks again, until `timeout`). A lost connection,
 // a READONLY reply (the master was demoted), a write too few replicas acknowledged, or the
-// sentinels naming another master (asked at most every master_check_interval) drops every pooled
-// connection, idle ones too, so the next calls resolve the master again.
+// sentinels naming another master (asked at most every master_check_interval) drops every
+// pooled connection, idle ones too, so the next calls resolve the master again.
 class RedisConnectionPool {
 public:
     explicit RedisConnectionPool(PoolSettings settings);
@@ -144,7 +144,6 @@ public:
     // "redis host:port" or "redis master 'name' at host:port (from Sentinel)": where calls go.
     std::string target() const;
     bool uses_sentinel() const { return sentinel_ != nullptr; }
-    bool waits_for_replicas() const { return wait_replicas_ > 0; }
     std::uint64_t errors_total() const { return errors_total_; }
     std::size_t open_connections() const { return open_connections_; }
     // Times a newly resolved master differed from the one before (Sentinel failovers seen).
@@ -169,12 +168,6 @@ private:
         bool reused_ = false;
         std::uint64_t generation_ = 0;
         std::unique_ptr<RedisConnection> connection_;
-    };
-
-    // A pooled connection and the generation of the pool it was made in.
-    struct IdleConnection {
-        std::unique_ptr<RedisConnection> connection;
-        std::uint64_t generation;
     };
 
     static bool is_readonly(const RedisErrorReply& error);
@@ -202,9 +195,9 @@ private:
 
     mutable std::mutex mutex_;
     std::condition_variable slot_freed_;
-    std::vector<IdleConnection> idle_;
+    std::vector<std::unique_ptr<RedisConnection>> idle_;  // all of generation_
     std::size_t leased_ = 0;
-    std::uint64_t generation_ = 0;
+    std::uint64_t generation_ = 0;         // bumped when every pooled connection is dropped
     std::optional<ServerAddress> master_;  // the master last connected to, with sentinels
 
     std::atomic<std::uint64_t> errors_total_{0};

@@ -241,17 +241,19 @@ void RedisSentinelGroup::fail_over() const {
         throw std::runtime_error("SENTINEL FAILOVER answered: " + answer);
 }
 
-void RedisSentinelGroup::monitor(const std::string& sentinel_port,
-                                 const std::string& master_port) const {
+void RedisSentinelGroup::point_sentinels_at(const std::string& port) const {
     const std::string name = kMasterName;
-    cli(sentinel_port, "sentinel monitor " + name + " 127.0.0.1 " + master_port + " 2");
-    cli(sentinel_port, "sentinel set " + name + " down-after-milliseconds 1000");
-    cli(sentinel_port, "sentinel set " + name + " failover-timeout 5000");
+    for (const auto& sentinel : sentinel_ports_) {
+        cli(sentinel, "sentinel remove " + name);
+        cli(sentinel, "sentinel monitor " + name + " 127.0.0.1 " + port + " 2");
+        cli(sentinel, "sentinel set " + name + " down-after-milliseconds 1000");
+        cli(sentinel, "sentinel set " + name + " failover-timeout 5000");
+    }
 }
 
 void RedisSentinelGroup::swap_roles_by_hand() const {
     const std::string old_master = master_port(), new_master = replica_port();
-    for (const auto& sentinel : sentinel_ports_)
+    for (const auto& sentinel : sentinel_ports_)  // so that none undoes the swap meanwhile
         cli(sentinel, std::string("sentinel remove ") + kMasterName);
     cli(new_master, "replicaof no one");
     cli(old_master, "replicaof 127.0.0.1 " + new_master);
@@ -262,8 +264,7 @@ void RedisSentinelGroup::swap_roles_by_hand() const {
             },
             std::chrono::seconds(10)))
         throw std::runtime_error("redis " + old_master + " did not replicate from " + new_master);
-    for (const auto& sentinel : sentinel_ports_)
-        monitor(sentinel, new_master);
+    point_sentinels_at(new_master);
     if (!settled(std::chrono::seconds(30)))
         throw std::runtime_error("the Redis Sentinel group did not settle after the swap");
 }

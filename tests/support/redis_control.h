@@ -82,9 +82,9 @@ public:
     // the sentinels told with SENTINEL REMOVE and MONITOR. Waits until settled(); throws
     // std::runtime_error.
     void swap_roles_by_hand() const;
-
-private:
-    void monitor(const std::string& sentinel_port, const std::string& master_port) const;
+    // Tells every sentinel (SENTINEL REMOVE, then MONITOR) that the master is on `port`, right
+    // or wrong; does not wait.
+    void point_sentinels_at(const std::string& port) const;
 
     std::string dir_;
     std::array<std::string, 2> data_ports_;

@@ -303,6 +303,32 @@ TEST_F(RedisSentinelTest, AReadonlyAnswerMovesThePoolToTheNewMaster) {
     EXPECT_EQ(pool.master_changes_total(), 1u);
 }
 
+// Sentinels that name a replica (a failover under way, or a stale sentinel): ROLE there says
+// slave, so the store does not use it, asks again until timeout_ms and then reports it.
+TEST_F(RedisSentinelTest, ANamedServerThatIsNotTheMasterIsNotUsed) {
+    constexpr std::int64_t kTimeoutMs = 500;
+    auto store = sentinel_store(kTimeoutMs);
+    const std::string master = group_->master_port(), replica = group_->replica_port();
+    group_->point_sentinels_at(replica);
+    const auto started = std::chrono::steady_clock::now();
+    std::string message;
+    try {
+        store->get("job-1");  // reading would work on the replica: only ROLE tells
+        ADD_FAILURE() << "the store used the replica";
+    } catch (const sdk::Unavailable& error) {
+        message = error.what();
+    }
+    const auto took = std::chrono::steady_clock::now() - started;
+    group_->point_sentinels_at(master);
+
+    EXPECT_NE(message.find("127.0.0.1:" + replica), std::string::npos) << message;
+    EXPECT_NE(message.find("its ROLE is slave"), std::string::npos) << message;
+    EXPECT_GE(took, std::chrono::milliseconds(kTimeoutMs) - 150ms);
+    EXPECT_LT(took, 2 * std::chrono::milliseconds(kTimeoutMs));
+    ASSERT_TRUE(group_->settled(30s));
+    EXPECT_TRUE(store->get("job-1") == std::nullopt);
+}
+
 TEST_F(RedisSentinelTest, WaitSucceedsWhileTheReplicaKeepsUp) {
     auto store = sentinel_store(1000, {{"wait_replicas", std::int64_t{1}}});
     store->create(queued_job("job-1"));
