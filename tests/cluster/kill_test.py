@@ -201,6 +201,8 @@ def main():
         phase = [a for a in answers if at <= a[0] < until]
         recovered_at = None
         for _, answered, status, _, _ in phase:
+            if answered >= until:
+                continue  # answered after the next fault: that fault's doing
             if status != 202:
                 recovered_at = None
             elif recovered_at is None:
