@@ -135,7 +135,8 @@ bool RedisConnectionPool::is_readonly(const RedisErrorReply& error) {
     return std::string_view(error.what()).starts_with("READONLY");
 }
 
-void RedisConnectionPool::await_replicas(RedisConnection& redis, const std::string& what) {
+void RedisConnectionPool::await_replicas(RedisConnection& redis, std::string_view job_id,
+                                         std::string_view write) {
     if (wait_replicas_ == 0)
         return;
     Poco::Redis::Array wait;
@@ -148,8 +149,8 @@ void RedisConnectionPool::await_replicas(RedisConnection& redis, const std::stri
         ++errors_total_;
         if (sentinel_)
             drop_all_connections();  // this master may have been demoted meanwhile
-        throw ReplicasBehind("redis " + target() + ": " + what + " acknowledged by " +
-                             std::to_string(acknowledged->value()) + " of " +
+        throw ReplicasBehind(target() + ": job " + std::string(job_id) + std::string(write) +
+                             " acknowledged by " + std::to_string(acknowledged->value()) + " of " +
                              std::to_string(wait_replicas_) + " replicas within " +
                              std::to_string(wait_timeout_.count()) + " ms");
     }

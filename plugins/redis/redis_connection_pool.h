@@ -19,6 +19,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sentinel_resolver.h"
@@ -134,9 +135,10 @@ public:
     }
 
     // With wait_replicas > 0, WAIT on `redis` (the connection that just wrote) until that many
-    // replicas have the write or wait_timeout passed; fewer throws ReplicasBehind naming
-    // `what`. Nothing without wait_replicas.
-    void await_replicas(RedisConnection& redis, const std::string& what);
+    // replicas have the write or wait_timeout passed; fewer throws ReplicasBehind naming the
+    // job and `write` (e.g. " change"). Nothing, not even a string built, without wait_replicas.
+    void await_replicas(RedisConnection& redis, std::string_view job_id,
+                        std::string_view write = {});
 
     // Closes the idle connections (at stop); connections in use return to the pool as usual.
     void close_idle();

@@ -539,7 +539,7 @@ void RedisJobStore::create(const sdk::JobRecord& record) {
     try {
         pool_->with_client([&](RedisConnection& redis) {
             kCreate.run(redis, record_keys(record), args);
-            pool_->await_replicas(redis, "job " + record.id);
+            pool_->await_replicas(redis, record.id);
         });
     } catch (const ReplicasBehind&) {
         undo_create(record.id, nullptr);
@@ -589,7 +589,7 @@ std::optional<sdk::IdempotencyEntry> RedisJobStore::create_with_idempotency_key(
             auto taken =
                 strings_of(reply_value<Array>(*kCreateWithIdempotencyKey.run(redis, keys, args)));
             if (taken.empty())  // it created the job
-                pool_->await_replicas(redis, "job " + record.id);
+                pool_->await_replicas(redis, record.id);
             return taken;
         }));
     } catch (const ReplicasBehind&) {
@@ -643,7 +643,7 @@ sdk::TransitionResult RedisJobStore::transition(std::string_view id, const sdk::
             fields = strings_of(reply.get<Array>(1));
         std::string outcome = reply.get<BulkString>(0).value();
         if (outcome == "applied")
-            pool_->await_replicas(redis, "job " + std::string(id) + " change");
+            pool_->await_replicas(redis, id, " change");
         return std::pair{std::move(outcome), std::move(fields)};
     });
     auto parsed = parse_outcome(outcome);

@@ -38,7 +38,7 @@ def read_env(state):
 
 
 def tiny_jpeg():
-    """A 16x16 baseline JPEG from scripts/bench/make_jpeg.py (a real image the gateway checks)."""
+    """A 96x96 baseline JPEG of ~6 KB from scripts/bench/make_jpeg.py (a real image the gateway checks)."""
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     out = os.path.join(os.environ.get("TMPDIR", "/tmp"), "visiongw-kill-test-%d.jpg" % os.getpid())
     subprocess.run([sys.executable, os.path.join(root, "scripts/bench/make_jpeg.py"), out,
