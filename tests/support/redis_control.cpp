@@ -65,6 +65,14 @@ void delete_redis_keys(const std::string& prefix) {
               redis_port() + " del >/dev/null");
 }
 
+bool streams_to_a_replica(const std::string& master_port) {
+    const std::string answers = command_output(
+        "printf 'SET visiongw-replica-probe 1\\nWAIT 1 100\\nDEL visiongw-replica-probe\\n' | "
+        "redis-cli -p " +
+        master_port + " 2>/dev/null");
+    return answers.find("OK\n1\n") != std::string::npos;
+}
+
 RedisServer::RedisServer(std::string port, std::string dir, std::string extra_args,
                          std::string config_file)
     : port_(std::move(port)),
@@ -229,7 +237,8 @@ bool RedisSentinelGroup::settled(std::chrono::milliseconds timeout) const {
             const auto role = lines_of(cli(master, "role"));
             return !role.empty() && role.front() == "master" &&
                    info.find("master_port:" + master + "\r") != std::string::npos &&
-                   info.find("master_link_status:up") != std::string::npos;
+                   info.find("master_link_status:up") != std::string::npos &&
+                   streams_to_a_replica(master);
         },
         timeout);
 }

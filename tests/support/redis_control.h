@@ -45,6 +45,12 @@ private:
     std::string config_file_;
 };
 
+// Whether a write on the Redis at 127.0.0.1:`master_port` reaches a replica within 100 ms
+// (SET, WAIT 1 100, DEL on one connection). A replica `state=online` in INFO is not enough:
+// after a full sync the master starts streaming to it only on its first ACK, up to a second
+// later, and until then WAIT counts no replica.
+bool streams_to_a_replica(const std::string& master_port);
+
 // A Redis master, one replica and three Sentinels watching them (quorum 2, down after 1 s,
 // failover timeout 5 s), each on a free loopback port in its own folder under `dir`, for
 // failover tests. Which data node is the master changes with failovers: ask master_port().

@@ -29,18 +29,14 @@ TEST(RedisWaitTest, ASubmitNoReplicaAcknowledgesIs503AndLeavesNothing) {
     master.start();
     replica.start();
     auto keys = [&] { return command_output("redis-cli -p " + master_port + " --scan | wc -l"); };
-    ASSERT_TRUE(eventually(
-        [&] {
-            return command_output("redis-cli -p " + replica_port + " info replication")
-                       .find("master_link_status:up") != std::string::npos;
-        },
-        10s));
+    ASSERT_TRUE(eventually([&] { return streams_to_a_replica(master_port); }, 10s));
 
     auto gateway = std::make_unique<GatewayProcess>(std::map<std::string, std::string>{
         {"redis", "url = redis://127.0.0.1:" + master_port +
                       "/0\nwait_replicas = 1\nwait_timeout_ms = 200\n"}});
     gateway->start();
-    EXPECT_EQ(submit(*gateway, leaf_form(make_png(16, 16, 1))).status, 202);
+    HttpAnswer first = submit(*gateway, leaf_form(make_png(16, 16, 1)));
+    EXPECT_EQ(first.status, 202) << first.body;
     const std::size_t files_before = gateway->stored_files();
     const std::string keys_before = keys();
 
@@ -55,7 +51,8 @@ TEST(RedisWaitTest, ASubmitNoReplicaAcknowledgesIs503AndLeavesNothing) {
     EXPECT_NE(answer.body.find("acknowledged by 0 of 1 replicas"), std::string::npos)
         << answer.body;
     EXPECT_EQ(files_and_keys, std::to_string(files_before) + " files, keys " + keys_before);
-    EXPECT_EQ(submit(*gateway, leaf_form(make_png(16, 16, 3))).status, 202);
+    HttpAnswer after = submit(*gateway, leaf_form(make_png(16, 16, 3)));
+    EXPECT_EQ(after.status, 202) << after.body;
 
     gateway->stop();
     replica.stop();
